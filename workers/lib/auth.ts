@@ -1,0 +1,85 @@
+import type { MiddlewareHandler } from "hono";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { AppEnv, Bindings } from "../env";
+import { Codes, forbidden, unauthorized } from "./errors";
+import { jwtKey } from "./secrets";
+import { withMeta } from "./validate";
+
+export type TokenType = "access" | "refresh";
+
+export interface TokenClaims {
+	userId: string;
+	deviceId: string;
+	deviceType: string;
+	tokenType: TokenType;
+	/** Device session the token belongs to. */
+	sid: string;
+	jti: string;
+}
+
+/** Who is calling, as verified by the Worker. Durable Objects trust only this. */
+export interface AuthContext {
+	userId: string;
+	deviceId: string;
+	deviceType: string;
+	sessionId: string;
+}
+
+export const now = () => Math.floor(Date.now() / 1000);
+
+export async function signToken(env: Bindings, claims: TokenClaims, ttlSeconds: number): Promise<string> {
+	const iat = now();
+	return new SignJWT({ ...claims })
+		.setProtectedHeader({ alg: "HS256", typ: "JWT" })
+		.setIssuedAt(iat)
+		.setNotBefore(iat)
+		.setExpirationTime(iat + ttlSeconds)
+		.sign(await jwtKey(env));
+}
+
+/** Signature, expiry and token type; throws a 401 envelope error naming the problem. */
+export async function verifyToken(env: Bindings, token: string, expected: TokenType): Promise<TokenClaims> {
+	let payload: Record<string, unknown>;
+	try {
+		({ payload } = await jwtVerify(token, await jwtKey(env), { algorithms: ["HS256"] }));
+	} catch (e) {
+		if (e instanceof joseErrors.JWTExpired) throw unauthorized("token has expired", Codes.TokenExpired);
+		throw unauthorized("invalid token", Codes.TokenInvalid);
+	}
+	const claims = payload as unknown as TokenClaims;
+	if (claims.tokenType !== expected || typeof claims.userId !== "string" || typeof claims.sid !== "string") {
+		throw unauthorized(`not an ${expected} token`, Codes.TokenInvalid);
+	}
+	return claims;
+}
+
+/**
+ * Access tokens are checked against their device session on every request, so logout,
+ * password change and bans take effect at once, not at expiry.
+ */
+export async function authenticate(env: Bindings, token: string): Promise<AuthContext> {
+	const claims = await verifyToken(env, token, "access");
+	const row = await env.DB.prepare(
+		`SELECT s.revoked_at AS revokedAt, u.status AS status
+		   FROM device_sessions s JOIN users u ON u.id = s.user_id
+		  WHERE s.id = ? AND s.user_id = ?`,
+	)
+		.bind(claims.sid, claims.userId)
+		.first<{ revokedAt: number | null; status: number }>();
+	if (!row || row.revokedAt !== null) throw unauthorized("session has ended; log in again", Codes.TokenInvalid);
+	if (row.status !== 1) throw forbidden("account is disabled", Codes.AccountDisabled);
+	return { userId: claims.userId, deviceId: claims.deviceId, deviceType: claims.deviceType, sessionId: claims.sid };
+}
+
+/** `Authorization: Bearer <accessToken>` on every protected route. */
+export const requireUser: MiddlewareHandler<AppEnv> = withMeta(
+	async (c, next) => {
+		const header = c.req.header("Authorization");
+		if (!header) throw unauthorized("missing authorization header");
+		const match = /^Bearer (\S+)$/.exec(header);
+		if (!match) throw unauthorized("invalid authorization header format");
+		c.set("auth", await authenticate(c.env, match[1]!));
+		await next();
+	},
+	{ auth: "user" },
+);

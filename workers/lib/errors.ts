@@ -1,0 +1,42 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Business codes of the contract (spec README §8). On the wire `code` is the business code
+ * when one applies, otherwise the HTTP status itself (WIRE-PROFILE §1).
+ */
+export const Codes = {
+	UserExists: 10101,
+	PasswordWeak: 10103,
+	UserNotFound: 10104,
+	PasswordError: 10105,
+	AccountDisabled: 10106,
+	RefreshTokenInvalid: 10107,
+	RefreshTokenExpired: 10108,
+	TokenInvalid: 10109,
+	TokenExpired: 10110,
+	NicknameUsed: 20101,
+	NicknameSensitive: 20102,
+	UserProfileNotFound: 20103,
+	QRCodeExpired: 20104,
+	QRCodeInvalid: 20105,
+} as const;
+
+/** Every failure a handler raises. `onError` turns it into the envelope. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: ContentfulStatusCode,
+		readonly code: number,
+		message: string,
+		readonly headers: Record<string, string> = {},
+	) {
+		super(message);
+	}
+}
+
+export const badRequest = (message: string, code = 400) => new ApiError(400, code, message);
+export const unauthorized = (message = "authentication required", code = 401) => new ApiError(401, code, message);
+export const forbidden = (message = "forbidden", code = 403) => new ApiError(403, code, message);
+export const notFound = (message = "not found", code = 404) => new ApiError(404, code, message);
+export const conflict = (message: string, code = 409) => new ApiError(409, code, message);
+export const tooManyRequests = (message: string, retryAfterSeconds: number, code = 429) =>
+	new ApiError(429, code, message, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -1,0 +1,10 @@
+import { Hono } from "hono";
+import openapi from "../../contracts/openapi.json";
+import type { AppEnv } from "../env";
+import { docsPage } from "../lib/docs-page";
+
+/** The API's own description: the committed OpenAPI document and a browsable reference. */
+export const meta = new Hono<AppEnv>();
+
+meta.get("/api/v1/openapi.json", (c) => c.json(openapi));
+meta.get("/docs", (c) => c.html(docsPage("/api/v1/openapi.json")));

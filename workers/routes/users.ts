@@ -1,0 +1,285 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { IdParam } from "../../contracts/common";
+import {
+	PublicUser,
+	PushTokenRequest,
+	QrcodeQuery,
+	QrcodeRefreshResponse,
+	UpdateProfileRequest,
+	UpdateSettingsRequest,
+	UserProfile,
+	UserSearchItem,
+	UserSearchQuery,
+	UserSearchResponse,
+	UserSettings,
+} from "../../contracts/users";
+import type { AppEnv } from "../env";
+import { now, requireUser } from "../lib/auth";
+import { ok } from "../lib/envelope";
+import { badRequest, Codes, notFound } from "../lib/errors";
+import { doc, validate } from "../lib/validate";
+import { notify } from "../services/notify";
+import { relationFlags } from "../services/relations";
+import {
+	checkNickname,
+	getUserRow,
+	newQrcodeStatements,
+	qrcodeUrl,
+	type UserRow,
+	userRowToProfile,
+} from "../services/users";
+
+export const users = new Hono<AppEnv>();
+
+const SETTINGS_COLUMNS = {
+	notificationEnabled: "notification_enabled",
+	soundEnabled: "sound_enabled",
+	vibrationEnabled: "vibration_enabled",
+	messagePreviewEnabled: "message_preview_enabled",
+	friendVerifyRequired: "friend_verify_required",
+	searchByPhone: "search_by_phone",
+	searchById: "search_by_id",
+	language: "language",
+} as const;
+
+type SettingsRow = Record<(typeof SETTINGS_COLUMNS)[keyof typeof SETTINGS_COLUMNS], number | string> & {
+	user_id: string;
+};
+
+const settingsOut = (r: SettingsRow) => ({
+	userId: r.user_id,
+	notificationEnabled: r.notification_enabled === 1,
+	soundEnabled: r.sound_enabled === 1,
+	vibrationEnabled: r.vibration_enabled === 1,
+	messagePreviewEnabled: r.message_preview_enabled === 1,
+	friendVerifyRequired: r.friend_verify_required === 1,
+	searchByPhone: r.search_by_phone === 1,
+	searchById: r.search_by_id === 1,
+	language: String(r.language),
+});
+
+const toUnixDate = (v: string | number): number => {
+	if (typeof v === "number") return v;
+	const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+	if (Number.isNaN(ms)) throw badRequest("birthday is not a valid date");
+	const d = new Date(ms);
+	return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) / 1000;
+};
+
+users.get("/me", requireUser, doc({ summary: "My profile", tags: ["users"], response: UserProfile }), async (c) => {
+	const row = await getUserRow(c.env, c.var.auth.userId);
+	if (!row) throw notFound("user not found", Codes.UserProfileNotFound);
+	return ok(c, userRowToProfile(row));
+});
+
+users.put(
+	"/me",
+	requireUser,
+	doc({
+		summary: "Update my profile (partial); other devices get user.profile_updated",
+		tags: ["users"],
+		response: UserProfile,
+	}),
+	validate("json", UpdateProfileRequest),
+	async (c) => {
+		const body = c.req.valid("json");
+		const me = c.var.auth;
+		const sets: string[] = [];
+		const values: (string | number)[] = [];
+		if (body.nickname !== undefined) {
+			await checkNickname(c.env, body.nickname, me.userId);
+			sets.push("nickname = ?");
+			values.push(body.nickname);
+		}
+		for (const key of ["avatar", "signature", "gender", "region"] as const) {
+			if (body[key] !== undefined) {
+				sets.push(`${key} = ?`);
+				values.push(body[key]);
+			}
+		}
+		if (body.birthday !== undefined) {
+			sets.push("birthday = ?");
+			values.push(toUnixDate(body.birthday));
+		}
+		if (sets.length) {
+			sets.push("updated_at = ?");
+			values.push(now());
+			await c.env.DB.prepare(`UPDATE users SET ${sets.join(", ")} WHERE id = ?`)
+				.bind(...values, me.userId)
+				.run();
+		}
+		const row = await getUserRow(c.env, me.userId);
+		if (!row) throw notFound("user not found", Codes.UserProfileNotFound);
+		if (sets.length) {
+			const data = {
+				userId: row.id,
+				nickname: row.nickname,
+				avatar: row.avatar,
+				signature: row.signature,
+				gender: row.gender,
+				region: row.region,
+			};
+			await notify(c.env, [me.userId], "user.profile_updated", data, { excludeDevice: me.deviceId });
+		}
+		return ok(c, userRowToProfile(row));
+	},
+);
+
+users.get(
+	"/me/settings",
+	requireUser,
+	doc({ summary: "My settings", tags: ["users"], response: UserSettings }),
+	async (c) => {
+		const row = await c.env.DB.prepare("SELECT * FROM user_settings WHERE user_id = ?")
+			.bind(c.var.auth.userId)
+			.first<SettingsRow>();
+		if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
+		return ok(c, settingsOut(row));
+	},
+);
+
+users.put(
+	"/me/settings",
+	requireUser,
+	doc({ summary: "Update my settings (partial)", tags: ["users"], response: UserSettings }),
+	validate("json", UpdateSettingsRequest),
+	async (c) => {
+		const body = c.req.valid("json");
+		const sets: string[] = [];
+		const values: (string | number)[] = [];
+		for (const [key, column] of Object.entries(SETTINGS_COLUMNS)) {
+			const v = body[key as keyof typeof body];
+			if (v === undefined) continue;
+			sets.push(`${column} = ?`);
+			values.push(typeof v === "boolean" ? (v ? 1 : 0) : v);
+		}
+		const db = c.env.DB;
+		if (sets.length)
+			await db
+				.prepare(`UPDATE user_settings SET ${sets.join(", ")}, updated_at = ? WHERE user_id = ?`)
+				.bind(...values, now(), c.var.auth.userId)
+				.run();
+		const row = await db
+			.prepare("SELECT * FROM user_settings WHERE user_id = ?")
+			.bind(c.var.auth.userId)
+			.first<SettingsRow>();
+		if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
+		return ok(c, settingsOut(row));
+	},
+);
+
+users.post(
+	"/me/qrcode/refresh",
+	requireUser,
+	doc({ summary: "Issue a new personal QR code (valid 24 h)", tags: ["users"], response: QrcodeRefreshResponse }),
+	async (c) => {
+		const t = now();
+		const qr = newQrcodeStatements(c.env, c.var.auth.userId, t);
+		await c.env.DB.batch([
+			qr.insert,
+			c.env.DB.prepare("UPDATE users SET qrcode_token = ?, updated_at = ? WHERE id = ?").bind(
+				qr.token,
+				t,
+				c.var.auth.userId,
+			),
+		]);
+		return ok(c, { qrcodeUrl: qrcodeUrl(qr.token), expiresAt: qr.expiresAt });
+	},
+);
+
+users.get(
+	"/qrcode",
+	requireUser,
+	doc({ summary: "Look up a user by QR code token", tags: ["users"], response: UserSearchItem }),
+	validate("query", QrcodeQuery),
+	async (c) => {
+		const { qrcode } = c.req.valid("query");
+		const row = await c.env.DB.prepare(
+			`SELECT q.expires_at AS expiresAt, u.id, u.nickname, u.avatar, u.signature, u.status
+			   FROM user_qrcodes q JOIN users u ON u.id = q.user_id WHERE q.token = ?`,
+		)
+			.bind(qrcode)
+			.first<{ expiresAt: number; id: string; nickname: string; avatar: string; signature: string; status: number }>();
+		if (!row || row.status !== 1) throw badRequest("unknown QR code", Codes.QRCodeInvalid);
+		if (row.expiresAt <= now()) throw badRequest("QR code has expired", Codes.QRCodeExpired);
+		return ok(c, { userId: row.id, nickname: row.nickname, avatar: row.avatar, signature: row.signature });
+	},
+);
+
+users.get(
+	"/search",
+	requireUser,
+	doc({
+		summary: "Search users: nickname substring, exact phone (if the user allows) or exact user ID (if allowed)",
+		tags: ["users"],
+		response: UserSearchResponse,
+	}),
+	validate("query", UserSearchQuery),
+	async (c) => {
+		const { keyword, page, pageSize } = c.req.valid("query");
+		const like = `%${keyword.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+		const where = `u.status = 1 AND (u.nickname LIKE ? ESCAPE '\\'
+			OR (u.phone = ? AND s.search_by_phone = 1)
+			OR (u.id = ? AND s.search_by_id = 1))`;
+		const args = [like, keyword, keyword];
+		const db = c.env.DB;
+		const [count, rows] = await db.batch<{ n?: number; id?: string }>([
+			db
+				.prepare(`SELECT COUNT(*) AS n FROM users u JOIN user_settings s ON s.user_id = u.id WHERE ${where}`)
+				.bind(...args),
+			db
+				.prepare(
+					`SELECT u.id, u.nickname, u.avatar, u.signature FROM users u JOIN user_settings s ON s.user_id = u.id
+					  WHERE ${where} ORDER BY u.nickname, u.id LIMIT ? OFFSET ?`,
+				)
+				.bind(...args, pageSize, (page - 1) * pageSize),
+		]);
+		const list = (rows!.results as unknown as Pick<UserRow, "id" | "nickname" | "avatar" | "signature">[]).map((u) => ({
+			userId: u.id,
+			nickname: u.nickname,
+			avatar: u.avatar,
+			signature: u.signature,
+		}));
+		return ok(c, { users: list, total: Number(count!.results[0]?.n ?? 0) });
+	},
+);
+
+users.post(
+	"/me/push-token",
+	requireUser,
+	doc({ summary: "Register or replace the push token of a device", tags: ["users"] }),
+	validate("json", PushTokenRequest),
+	async (c) => {
+		const b = c.req.valid("json");
+		await c.env.DB.prepare(
+			`INSERT INTO push_tokens (user_id, device_id, push_token, platform, updated_at) VALUES (?, ?, ?, ?, ?)
+			 ON CONFLICT(user_id, device_id) DO UPDATE SET push_token = excluded.push_token, platform = excluded.platform, updated_at = excluded.updated_at`,
+		)
+			.bind(c.var.auth.userId, b.deviceId, b.pushToken, b.platform, now())
+			.run();
+		return ok(c);
+	},
+);
+
+users.get(
+	"/:userId",
+	requireUser,
+	doc({ summary: "Another user's public profile with relation flags", tags: ["users"], response: PublicUser }),
+	validate("param", z.object({ userId: IdParam("userId") })),
+	async (c) => {
+		const { userId } = c.req.valid("param");
+		const row = await getUserRow(c.env, userId);
+		if (!row) throw notFound("user not found", Codes.UserProfileNotFound);
+		const flags = await relationFlags(c.env, c.var.auth.userId, userId);
+		return ok(c, {
+			userId: row.id,
+			nickname: row.nickname,
+			avatar: row.avatar,
+			signature: row.signature,
+			gender: row.gender,
+			region: row.region,
+			...flags,
+		});
+	},
+);

@@ -1,0 +1,36 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env";
+import { authenticate } from "../lib/auth";
+import { ApiError, unauthorized } from "../lib/errors";
+import { IDENTITY_HEADER } from "../lib/identity";
+import { doc, validate, withMeta } from "../lib/validate";
+import { hubFor } from "../services/hubs";
+
+export const ws = new Hono<AppEnv>();
+
+ws.get(
+	"/",
+	withMeta(async (_c, next) => next(), { auth: "user" }),
+	doc({
+		summary:
+			"Open the live channel (WebSocket upgrade). Token in the query; offers of subprotocol `anychat` are echoed. See contracts/asyncapi.yaml.",
+		tags: ["websocket"],
+	}),
+	validate("query", z.object({ token: z.string().optional() })),
+	async (c) => {
+		const { token } = c.req.valid("query");
+		if (!token) throw unauthorized("token is required");
+		if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+			throw new ApiError(400, 400, "expected a WebSocket upgrade request");
+		}
+		const identity = await authenticate(c.env, token).catch((e) => {
+			// Every refusal before the upgrade is a 401 (WIRE-PROFILE §5), a disabled account too.
+			if (e instanceof ApiError) throw unauthorized(e.message, e.code);
+			throw e;
+		});
+		const headers = new Headers(c.req.raw.headers);
+		headers.set(IDENTITY_HEADER, JSON.stringify(identity));
+		return hubFor(c.env, identity.userId).fetch(new Request(c.req.raw.url, { headers }));
+	},
+);
