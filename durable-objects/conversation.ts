@@ -14,6 +14,13 @@ export interface MemberSnapshot {
 	dissolved: boolean;
 }
 
+export interface PrivateSnapshot {
+	conversationId: string;
+	users: [string, string];
+	/** 0 when the pair may chat, else the business code a send is refused with (30114/30117). */
+	code: number;
+}
+
 /**
  * One per conversation (`conv:<id>`). Holds the conversation's member list (a copy of D1's
  * group membership, replaced wholesale by `syncMembers` after every membership change so it
@@ -48,6 +55,19 @@ export class Conversation extends DurableObject<Bindings> {
 			this.setMeta("groupId", snapshot.groupId);
 			this.setMeta("groupMuted", snapshot.groupMuted ? "1" : "0");
 			this.setMeta("dissolved", snapshot.dissolved ? "1" : "0");
+		});
+	}
+
+	/** Records the two users of a private conversation and whether they may chat (see conversation-sync.ts). */
+	async syncPrivate(snapshot: PrivateSnapshot): Promise<void> {
+		this.ctx.storage.transactionSync(() => {
+			this.sql.exec("DELETE FROM members");
+			for (const userId of snapshot.users) {
+				this.sql.exec("INSERT INTO members (user_id, role, muted) VALUES (?, 'member', 0)", userId);
+			}
+			this.setMeta("kind", "private");
+			this.setMeta("conversationId", snapshot.conversationId);
+			this.setMeta("privateCode", String(snapshot.code));
 		});
 	}
 

@@ -1,3 +1,77 @@
+CREATE TABLE `blacklist` (
+	`user_id` text NOT NULL,
+	`blocked_user_id` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`user_id`, `blocked_user_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `blacklist_blocked_idx` ON `blacklist` (`blocked_user_id`);--> statement-breakpoint
+CREATE TABLE `friend_requests` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`from_user_id` text NOT NULL,
+	`to_user_id` text NOT NULL,
+	`message` text DEFAULT '' NOT NULL,
+	`source` text DEFAULT 'search' NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `friend_requests_to_idx` ON `friend_requests` (`to_user_id`,`status`);--> statement-breakpoint
+CREATE INDEX `friend_requests_from_idx` ON `friend_requests` (`from_user_id`,`status`);--> statement-breakpoint
+CREATE TABLE `friendships` (
+	`user_id` text NOT NULL,
+	`friend_id` text NOT NULL,
+	`remark` text DEFAULT '' NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	`deleted_at` integer,
+	PRIMARY KEY(`user_id`, `friend_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `friendships_user_updated_idx` ON `friendships` (`user_id`,`updated_at`);--> statement-breakpoint
+CREATE TABLE `group_join_requests` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`group_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`inviter_id` text DEFAULT '' NOT NULL,
+	`message` text DEFAULT '' NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `group_join_requests_group_idx` ON `group_join_requests` (`group_id`,`status`);--> statement-breakpoint
+CREATE TABLE `group_members` (
+	`group_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`role` text DEFAULT 'member' NOT NULL,
+	`group_nickname` text DEFAULT '' NOT NULL,
+	`is_muted` integer DEFAULT false NOT NULL,
+	`joined_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	`left_at` integer,
+	PRIMARY KEY(`group_id`, `user_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `group_members_user_idx` ON `group_members` (`user_id`,`updated_at`);--> statement-breakpoint
+CREATE TABLE `groups` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`avatar` text DEFAULT '' NOT NULL,
+	`announcement` text DEFAULT '' NOT NULL,
+	`owner_id` text NOT NULL,
+	`member_count` integer DEFAULT 0 NOT NULL,
+	`max_members` integer DEFAULT 500 NOT NULL,
+	`join_verify` integer DEFAULT false NOT NULL,
+	`allow_member_invite` integer DEFAULT true NOT NULL,
+	`is_muted` integer DEFAULT false NOT NULL,
+	`status` integer DEFAULT 1 NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `groups_updated_idx` ON `groups` (`updated_at`);--> statement-breakpoint
 CREATE TABLE `dev_secrets` (
 	`name` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL

@@ -1,1 +1,2 @@
+export * from "./social";
 export * from "./users";

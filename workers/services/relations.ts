@@ -1,13 +1,50 @@
 import type { Bindings } from "../env";
 
+/** Friend-side business codes of the shared private-chat check. */
+export const RelationCodes = { UserBlocked: 30114, NotFriend: 30117 } as const;
+
+export interface PrivateChatStatus {
+	/** 0 when the two may chat; otherwise 30114 (a block exists either way) or 30117 (not friends). */
+	code: 0 | 30114 | 30117;
+}
+
 /**
- * How the caller relates to another user. The social-graph feature fills this from the
- * friendship and blacklist tables; until those exist, no relation exists.
+ * The one check that says whether two users may exchange private messages (and calls):
+ * friends, and neither blocks the other. Everything that needs it calls this.
  */
+export async function privateChatStatus(env: Bindings, a: string, b: string): Promise<PrivateChatStatus> {
+	const db = env.DB;
+	const [blocked, friends] = await db.batch<{ n: number }>([
+		db
+			.prepare(
+				"SELECT COUNT(*) AS n FROM blacklist WHERE (user_id = ? AND blocked_user_id = ?) OR (user_id = ? AND blocked_user_id = ?)",
+			)
+			.bind(a, b, b, a),
+		db
+			.prepare(
+				"SELECT COUNT(*) AS n FROM friendships WHERE deleted_at IS NULL AND ((user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?))",
+			)
+			.bind(a, b, b, a),
+	]);
+	if ((blocked!.results[0]?.n ?? 0) > 0) return { code: RelationCodes.UserBlocked };
+	if ((friends!.results[0]?.n ?? 0) < 2) return { code: RelationCodes.NotFriend };
+	return { code: 0 };
+}
+
+/** How the viewer relates to another user: friends (an active friendship) and whether the viewer blocks them. */
 export async function relationFlags(
-	_env: Bindings,
-	_viewerId: string,
-	_targetId: string,
+	env: Bindings,
+	viewerId: string,
+	targetId: string,
 ): Promise<{ isFriend: boolean; isBlocked: boolean }> {
-	return { isFriend: false, isBlocked: false };
+	const db = env.DB;
+	const [friend, blocked] = await db.batch<{ n: number }>([
+		db
+			.prepare("SELECT COUNT(*) AS n FROM friendships WHERE user_id = ? AND friend_id = ? AND deleted_at IS NULL")
+			.bind(viewerId, targetId),
+		db
+			.prepare("SELECT COUNT(*) AS n FROM blacklist WHERE user_id = ? AND blocked_user_id = ?")
+			.bind(viewerId, targetId),
+	]);
+	return { isFriend: (friend!.results[0]?.n ?? 0) > 0, isBlocked: (blocked!.results[0]?.n ?? 0) > 0 };
 }
