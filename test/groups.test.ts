@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { config } from "../workers/config";
 import { groupsChangedSince } from "../workers/services/groups";
 import { fails, ok } from "./fixtures/api";
 import { makeGroup } from "./fixtures/social";
@@ -126,6 +127,12 @@ describe("group lifecycle", () => {
 		await fails("GET", `/groups/${group.groupId}/members`, 403, 40105, { token: outsider.token });
 		await fails("GET", "/groups/no-such-group", 404, 40101, { token: m1.token });
 		closeAll(ss);
+	});
+
+	it("reads the member limit from GROUP_MAX_MEMBERS (default 500)", () => {
+		expect(config({ ...env, GROUP_MAX_MEMBERS: "3" } as any).groupMaxMembers).toBe(3);
+		expect(config({ ...env, GROUP_MAX_MEMBERS: undefined } as any).groupMaxMembers).toBe(500);
+		expect(config({ ...env, GROUP_MAX_MEMBERS: "junk" } as any).groupMaxMembers).toBe(500);
 	});
 
 	it("validates creation", async () => {
