@@ -8,6 +8,8 @@ import type { AppEnv } from "./env";
 import { errorBody } from "./lib/envelope";
 import { ApiError } from "./lib/errors";
 import { auth } from "./routes/auth";
+import { friends } from "./routes/friends";
+import { groups } from "./routes/groups";
 import { meta } from "./routes/meta";
 import { users } from "./routes/users";
 import { ws } from "./routes/ws";
@@ -44,6 +46,8 @@ app.get("/health", (c) => c.json({ status: "ok", service: "gateway-service" }));
 
 app.route("/api/v1/auth", auth);
 app.route("/api/v1/users", users);
+app.route("/api/v1/friends", friends);
+app.route("/api/v1/groups", groups);
 app.route("/api/v1/ws", ws);
 app.route("/", meta);
 

@@ -7,6 +7,8 @@ export interface Config {
 	corsOrigins: string[];
 	loginMaxFailures: number;
 	loginWindowSeconds: number;
+	/** Member limit of groups created from now on (owner included); GROUP_MAX_MEMBERS, default 500. */
+	groupMaxMembers: number;
 }
 
 const int = (value: string | undefined, fallback: number, min = 1) => {
@@ -30,5 +32,6 @@ export function config(env: Bindings): Config {
 		corsOrigins: origins,
 		loginMaxFailures: int(env.LOGIN_MAX_FAILURES, 5),
 		loginWindowSeconds: int(env.LOGIN_WINDOW_SECONDS, 900),
+		groupMaxMembers: int(env.GROUP_MAX_MEMBERS, 500, 2),
 	};
 }

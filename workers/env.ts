@@ -6,6 +6,7 @@ export interface Secrets {
 	CORS_ORIGINS?: string;
 	LOGIN_MAX_FAILURES?: string;
 	LOGIN_WINDOW_SECONDS?: string;
+	GROUP_MAX_MEMBERS?: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -19,6 +19,7 @@ import { now, requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, notFound } from "../lib/errors";
 import { doc, validate } from "../lib/validate";
+import { notifyFriendsOfProfileChange } from "../services/friends";
 import { notify } from "../services/notify";
 import { relationFlags } from "../services/relations";
 import {
@@ -121,6 +122,7 @@ users.put(
 				region: row.region,
 			};
 			await notify(c.env, [me.userId], "user.profile_updated", data, { excludeDevice: me.deviceId });
+			await notifyFriendsOfProfileChange(c.env, { ...data, updatedAt: row.updated_at });
 		}
 		return ok(c, userRowToProfile(row));
 	},

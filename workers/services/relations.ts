@@ -31,20 +31,18 @@ export async function privateChatStatus(env: Bindings, a: string, b: string): Pr
 	return { code: 0 };
 }
 
-/** How the viewer relates to another user: friends (an active friendship) and whether the viewer blocks them. */
+/**
+ * How the viewer relates to another user. `isFriend`: an active friendship that no block hides
+ * (a block either way hides it, see routes/friends.ts); `isBlocked`: the viewer blocks them.
+ */
 export async function relationFlags(
 	env: Bindings,
 	viewerId: string,
 	targetId: string,
 ): Promise<{ isFriend: boolean; isBlocked: boolean }> {
-	const db = env.DB;
-	const [friend, blocked] = await db.batch<{ n: number }>([
-		db
-			.prepare("SELECT COUNT(*) AS n FROM friendships WHERE user_id = ? AND friend_id = ? AND deleted_at IS NULL")
-			.bind(viewerId, targetId),
-		db
-			.prepare("SELECT COUNT(*) AS n FROM blacklist WHERE user_id = ? AND blocked_user_id = ?")
-			.bind(viewerId, targetId),
-	]);
-	return { isFriend: (friend!.results[0]?.n ?? 0) > 0, isBlocked: (blocked!.results[0]?.n ?? 0) > 0 };
+	const status = await privateChatStatus(env, viewerId, targetId);
+	const blocked = await env.DB.prepare("SELECT 1 FROM blacklist WHERE user_id = ? AND blocked_user_id = ?")
+		.bind(viewerId, targetId)
+		.first();
+	return { isFriend: status.code === 0, isBlocked: blocked !== null };
 }
