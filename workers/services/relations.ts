@@ -48,3 +48,13 @@ export async function relationFlags(
 	]);
 	return { isFriend: (friend!.results[0]?.n ?? 0) > 0, isBlocked: (blocked!.results[0]?.n ?? 0) > 0 };
 }
+
+/** The block half of `privateChatStatus`: whether either user blocks the other (calls refuse with 30114). */
+export async function blockedEitherWay(env: Bindings, a: string, b: string): Promise<boolean> {
+	const row = await env.DB.prepare(
+		"SELECT 1 AS blocked FROM blacklist WHERE (user_id = ? AND blocked_user_id = ?) OR (user_id = ? AND blocked_user_id = ?) LIMIT 1",
+	)
+		.bind(a, b, b, a)
+		.first();
+	return row !== null;
+}
