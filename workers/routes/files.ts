@@ -255,8 +255,11 @@ files.get(
  */
 export const blob = new Hono<AppEnv>();
 
-const blobError = (c: Context, status: 400 | 403 | 404 | 413, message: string, code: number = status) =>
-	c.json(errorBody(code, message), status);
+/** Refusals do not read the body; cancelling it tells the client at once instead of leaving the stream dangling. */
+const blobError = (c: Context, status: 400 | 403 | 404 | 413, message: string, code: number = status) => {
+	c.req.raw.body?.cancel().catch(() => undefined);
+	return c.json(errorBody(code, message), status);
+};
 
 blob.put("/:fileId", async (c) => {
 	const fileId = c.req.param("fileId");
@@ -289,12 +292,15 @@ blob.put("/:fileId", async (c) => {
 			else controller.enqueue(chunk);
 		},
 	});
+	// Explicit pipe with its own catch: a refused body must not surface as an unhandled rejection.
+	const pumping = body.pipeTo(counter.writable).catch(() => undefined);
 	try {
-		await c.env.FILES.put(f.storage_key, body.pipeThrough(counter).pipeThrough(new FixedLengthStream(declared)), {
+		await c.env.FILES.put(f.storage_key, counter.readable.pipeThrough(new FixedLengthStream(declared)), {
 			httpMetadata: { contentType: f.mime_type },
 			customMetadata: { fileId: f.id },
 		});
 	} catch {
+		await pumping;
 		if (seen > declared) return blobError(c, 413, `body is larger than the declared ${declared} bytes`);
 		return blobError(c, 400, `body must be exactly ${declared} bytes (got ${seen})`);
 	}
