@@ -1,7 +1,9 @@
 import { createScheduledController, env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { privateConversationId } from "../contracts/ids";
+import { app } from "../workers/app";
 import worker from "../workers/index";
+import { operations } from "../workers/lib/openapi";
 import { extractFileIds, recordFileReferences } from "../workers/services/files";
 import { call, fails, ok } from "./fixtures/api";
 import { registerUser, type TestUser } from "./fixtures/users";
@@ -278,7 +280,31 @@ describe("files", () => {
 		const fileId = await uploadFile(u, bytesOf(10));
 		const d = await ok("GET", `/files/${fileId}/download`, { token: u.token });
 		expect((await SELF.fetch(d.downloadUrl.replace(/exp=\d+/, "exp=9999999999"))).status).toBe(403);
-		const res = await call("POST", "/files/upload-token", { token: u.token, raw: "{", contentType: "application/json" });
+		const res = await call("POST", "/files/upload-token", {
+			token: u.token,
+			raw: "{",
+			contentType: "application/json",
+		});
 		expect(res.status).toBe(400);
+	});
+});
+
+describe("files route table", () => {
+	it("serves every upstream files operation (6), documented, with its auth kind", () => {
+		const byKey = new Map(operations(app.routes).map((o) => [`${o.method} ${o.path}`, o]));
+		for (const op of [
+			"POST /files/upload-token",
+			"POST /files/:fileId/complete",
+			"GET /files/:fileId/download",
+			"GET /files/:fileId",
+			"DELETE /files/:fileId",
+			"GET /files",
+		]) {
+			const [method, path] = op.split(" ");
+			const found = byKey.get(`${method} /api/v1${path}`);
+			expect(found, op).toBeDefined();
+			expect(found!.summary, op).toBeTruthy();
+			expect(found!.auth, op).toBe(op === "POST /admin/auth/login" ? undefined : "user");
+		}
 	});
 });

@@ -1,6 +1,8 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { decodeJwt, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
+import { app } from "../workers/app";
+import { operations } from "../workers/lib/openapi";
 import { fails, ok } from "./fixtures/api";
 import { registerUser, type TestUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
@@ -49,7 +51,10 @@ describe("calls", () => {
 		expect(joined.call.status).toBe("connected");
 		expect(joined.call.connectedAt).toBeGreaterThan(0);
 		const calleeGrant = decodeJwt(joined.token);
-		expect(calleeGrant).toMatchObject({ sub: b.userId, video: { roomJoin: true, room: created.roomName, roomAdmin: false } });
+		expect(calleeGrant).toMatchObject({
+			sub: b.userId,
+			video: { roomJoin: true, room: created.roomName, roomAdmin: false },
+		});
 		await jwtVerify(joined.token, await livekitSecret());
 		for (const s of [sa, sb]) {
 			const st = await s.waitForNotification("livekit.call_status");
@@ -142,7 +147,10 @@ describe("calls", () => {
 		const d = await registerUser();
 		await fails("POST", "/rtc/calls", 400, 400, { token: a.token, body: { calleeId: a.userId } });
 		await fails("POST", "/rtc/calls", 404, 10104, { token: a.token, body: { calleeId: crypto.randomUUID() } });
-		const bad = await fails("POST", "/rtc/calls", 400, 400, { token: a.token, body: { calleeId: b.userId, callType: "hologram" } });
+		const bad = await fails("POST", "/rtc/calls", 400, 400, {
+			token: a.token,
+			body: { calleeId: b.userId, callType: "hologram" },
+		});
 		expect(bad.body.message).toContain("callType");
 		await fails("POST", "/rtc/calls", 400, 400, { token: a.token, body: {} });
 		await fails("POST", "/rtc/calls", 401, 401, { body: { calleeId: b.userId } });
@@ -205,7 +213,10 @@ describe("meetings", () => {
 		});
 		const roomId = created.meeting.roomId;
 		expect(created.roomName).toBe(`meeting_${roomId}`);
-		expect(decodeJwt(created.token)).toMatchObject({ sub: host.userId, video: { room: created.roomName, roomAdmin: true } });
+		expect(decodeJwt(created.token)).toMatchObject({
+			sub: host.userId,
+			video: { room: created.roomName, roomAdmin: true },
+		});
 		// The password is stored hashed, never in clear.
 		const stored = await env.DB.prepare("SELECT password_hash FROM meetings WHERE id = ?").bind(roomId).first<{
 			password_hash: string;
@@ -214,10 +225,16 @@ describe("meetings", () => {
 
 		await fails("POST", `/rtc/meetings/${roomId}/join`, 403, 90106, { token: guest.token });
 		await fails("POST", `/rtc/meetings/${roomId}/join`, 403, 90106, { token: guest.token, body: { password: "nope" } });
-		const joined = await ok("POST", `/rtc/meetings/${roomId}/join`, { token: guest.token, body: { password: "s3cret" } });
+		const joined = await ok("POST", `/rtc/meetings/${roomId}/join`, {
+			token: guest.token,
+			body: { password: "s3cret" },
+		});
 		expect(joined.meeting.participantCount).toBe(2);
 		const grant = decodeJwt(joined.token);
-		expect(grant).toMatchObject({ sub: guest.userId, video: { roomJoin: true, room: created.roomName, roomAdmin: false } });
+		expect(grant).toMatchObject({
+			sub: guest.userId,
+			video: { roomJoin: true, room: created.roomName, roomAdmin: false },
+		});
 		await jwtVerify(joined.token, await livekitSecret());
 		// Rejoining is allowed; a third person is over the cap.
 		await ok("POST", `/rtc/meetings/${roomId}/join`, { token: guest.token, body: { password: "s3cret" } });
@@ -225,7 +242,9 @@ describe("meetings", () => {
 
 		const listed = await ok("GET", "/rtc/meetings", { token: guest.token });
 		expect(listed.list.map((m: any) => m.roomId)).toContain(roomId);
-		expect((await ok("GET", "/rtc/meetings", { token: third.token })).list.map((m: any) => m.roomId)).not.toContain(roomId);
+		expect((await ok("GET", "/rtc/meetings", { token: third.token })).list.map((m: any) => m.roomId)).not.toContain(
+			roomId,
+		);
 		expect((await ok("GET", `/rtc/meetings/${roomId}`, { token: third.token })).title).toBe("Weekly");
 
 		await fails("POST", `/rtc/meetings/${roomId}/end`, 403, 90108, { token: guest.token });
@@ -234,8 +253,13 @@ describe("meetings", () => {
 		const ended = await ok("GET", `/rtc/meetings/${roomId}`, { token: host.token });
 		expect(ended.status).toBe("ended");
 		expect(ended.endedAt).toBeGreaterThan(0);
-		await fails("POST", `/rtc/meetings/${roomId}/join`, 409, 90107, { token: guest.token, body: { password: "s3cret" } });
-		expect((await ok("GET", "/rtc/meetings", { token: host.token })).list.map((m: any) => m.roomId)).not.toContain(roomId);
+		await fails("POST", `/rtc/meetings/${roomId}/join`, 409, 90107, {
+			token: guest.token,
+			body: { password: "s3cret" },
+		});
+		expect((await ok("GET", "/rtc/meetings", { token: host.token })).list.map((m: any) => m.roomId)).not.toContain(
+			roomId,
+		);
 	});
 
 	it("open rooms, validation and unknown rooms", async () => {
@@ -253,5 +277,30 @@ describe("meetings", () => {
 		const list = await ok("GET", "/rtc/meetings", { token: u.token });
 		expect(list).toMatchObject({ page: 1, pageSize: 20 });
 		expect(list.total).toBe(1);
+	});
+});
+
+describe("rtc route table", () => {
+	it("serves every upstream rtc operation (11), documented, with its auth kind", () => {
+		const byKey = new Map(operations(app.routes).map((o) => [`${o.method} ${o.path}`, o]));
+		for (const op of [
+			"POST /rtc/calls",
+			"GET /rtc/calls",
+			"GET /rtc/calls/:callId",
+			"POST /rtc/calls/:callId/join",
+			"POST /rtc/calls/:callId/reject",
+			"POST /rtc/calls/:callId/end",
+			"POST /rtc/meetings",
+			"GET /rtc/meetings",
+			"GET /rtc/meetings/:roomId",
+			"POST /rtc/meetings/:roomId/join",
+			"POST /rtc/meetings/:roomId/end",
+		]) {
+			const [method, path] = op.split(" ");
+			const found = byKey.get(`${method} /api/v1${path}`);
+			expect(found, op).toBeDefined();
+			expect(found!.summary, op).toBeTruthy();
+			expect(found!.auth, op).toBe(op === "POST /admin/auth/login" ? undefined : "user");
+		}
 	});
 });
