@@ -4,7 +4,7 @@ import { privateConversationId } from "../contracts/ids";
 import { app } from "../workers/app";
 import worker from "../workers/index";
 import { operations } from "../workers/lib/openapi";
-import { extractFileIds, recordFileReferences } from "../workers/services/files";
+import { extractFileIds, recordFileReferences, signedFileUrl } from "../workers/services/files";
 import { call, fails, ok } from "./fixtures/api";
 import { registerUser, type TestUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
@@ -153,6 +153,29 @@ describe("files", () => {
 		// Once the group is dissolved its members lose access.
 		await env.DB.prepare("UPDATE groups SET status = 0 WHERE id = ?").bind(groupId).run();
 		await fails("GET", `/files/${fileId}`, 404, 70101, { token: member.token });
+	});
+
+	it("with R2 S3 credentials configured, URLs are R2 presigned URLs (Content-Type signed for PUT)", async () => {
+		const s3Env = {
+			...env,
+			R2_ACCOUNT_ID: "acct123",
+			R2_ACCESS_KEY_ID: "AKIDEXAMPLE",
+			R2_SECRET_ACCESS_KEY: "test-only-not-a-real-secret",
+			R2_BUCKET_NAME: "bucket-x",
+		};
+		const file = { id: `file-${crypto.randomUUID()}`, storage_key: "u1/2026-01-01/abc.jpg", mime_type: "image/jpeg" };
+		const put = await signedFileUrl(s3Env, "http://ignored", "put", file, 3600);
+		const url = new URL(put.url);
+		expect(url.origin).toBe("https://acct123.r2.cloudflarestorage.com");
+		expect(url.pathname).toBe("/bucket-x/u1/2026-01-01/abc.jpg");
+		expect(url.searchParams.get("X-Amz-Expires")).toBe("3600");
+		expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-type;host");
+		expect(url.searchParams.get("X-Amz-Credential")).toMatch(/^AKIDEXAMPLE\/\d{8}\/auto\/s3\/aws4_request$/);
+		expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+		expect(put.headers).toEqual({ "Content-Type": "image/jpeg" });
+		const get = new URL((await signedFileUrl(s3Env, "http://ignored", "get", file, 600)).url);
+		expect(get.searchParams.get("X-Amz-Expires")).toBe("600");
+		expect(get.searchParams.get("X-Amz-SignedHeaders")).toBe("host");
 	});
 
 	it("extracts file IDs by the documented rule", () => {

@@ -202,6 +202,8 @@ files.get(
 	requireUser,
 	doc({
 		summary: "File info (owner, or member of a conversation where the file was sent)",
+		description:
+			"A message references a file when its content is JSON with a `fileId` key (any depth) or contains a download URL of this API (`/blob/<fileId>`); from then on every current member of that conversation may read the file. Anyone else gets 404 (70101).",
 		tags: ["files"],
 		response: FileInfo,
 	}),

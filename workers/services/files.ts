@@ -101,7 +101,8 @@ export async function signedFileUrl(
 		const url = new URL(`${s3.endpoint}/${file.storage_key.split("/").map(encodeURIComponent).join("/")}`);
 		url.searchParams.set("X-Amz-Expires", String(ttl));
 		const signed = await s3.client.sign(new Request(url, { method: op === "put" ? "PUT" : "GET", headers }), {
-			aws: { signQuery: true },
+			// allHeaders: aws4fetch leaves Content-Type unsigned by default; signing it makes R2 refuse another type.
+			aws: { signQuery: true, allHeaders: true },
 		});
 		return { url: signed.url, headers };
 	}
