@@ -4,6 +4,7 @@ import { app } from "../workers/app";
 import { operations } from "../workers/lib/openapi";
 import { verifyPassword } from "../workers/lib/password";
 import { ensureBootstrapAdmin } from "../workers/services/admin-auth";
+import { syncGroupConversation } from "../workers/services/conversation-sync";
 import { addMessageCount } from "../workers/services/stats";
 import { call, fails, ok } from "./fixtures/api";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";
@@ -184,6 +185,9 @@ describe("admin groups, stats, config", () => {
 				).bind(groupId, u.userId, i === 0 ? "owner" : "member", t, t),
 			),
 		]);
+		await syncGroupConversation(env, groupId);
+		const conv = env.CONVERSATION.getByName(`conv:${groupId}`);
+		expect(await conv.members()).toHaveLength(2);
 		const g = await ok("GET", `/admin/groups/${groupId}`, { token: sup });
 		expect(g).toMatchObject({
 			groupId,
@@ -198,6 +202,8 @@ describe("admin groups, stats, config", () => {
 		const note = await s.waitForNotification("group.disbanded");
 		expect(note[0]!.payload.data).toMatchObject({ groupId, groupName: "Club" });
 		s.close();
+		// The Conversation object's member copy follows D1: nobody can send to the group any more.
+		expect(await conv.members()).toEqual([]);
 		await fails("GET", `/admin/groups/${groupId}`, 404, 40101, { token: sup });
 		await fails("DELETE", `/admin/groups/${groupId}`, 404, 40101, { token: sup });
 		const log = await ok("GET", `/admin/audit-logs?action=group.dissolve&resourceType=group&resourceId=${groupId}`, {

@@ -313,7 +313,6 @@ admin.delete(
 			db.prepare("UPDATE groups SET status = 0, updated_at = ? WHERE id = ? AND status = 1").bind(t, g.id),
 		]);
 		if (update!.meta.changes === 0) throw notFound("group not found", Codes.GroupNotFound);
-		await syncGroupConversation(c.env, g.id);
 		await notify(
 			c.env,
 			(members!.results as { user_id: string }[]).map((m) => m.user_id),
@@ -321,6 +320,7 @@ admin.delete(
 			// An admin is not a user: operatorUserId stays empty for a dissolution by the back office.
 			{ groupId: g.id, groupName: g.name, operatorUserId: "", disbandedAt: t },
 		);
+		await syncGroupConversation(c.env, g.id);
 		await audit(c, { action: "group.dissolve", resourceType: "group", resourceId: g.id, details: { name: g.name } });
 		return ok(c, null);
 	},
