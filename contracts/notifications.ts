@@ -106,6 +106,27 @@ export const Notifications = {
 		operatorUserId: z.string(),
 		mutedAt: UnixSeconds,
 	}),
+	"file.upload_completed": z.object({
+		fileId: z.string(),
+		fileName: z.string(),
+		fileType: z.string(),
+		fileSize: z.number().int(),
+		mimeType: z.string(),
+	}),
+	"livekit.call_invite": z.object({
+		callId: z.string(),
+		callerId: z.string(),
+		callType: z.enum(["audio", "video"]),
+		roomName: z.string(),
+	}),
+	"livekit.call_status": z.object({
+		callId: z.string(),
+		status: z.enum(["ringing", "connected", "ended", "rejected", "missed", "cancelled"]),
+		callerId: z.string(),
+		calleeId: z.string(),
+	}),
+	"livekit.call_rejected": z.object({ callId: z.string(), calleeId: z.string() }),
+	"admin.user_banned": z.object({ userId: z.string(), reason: z.string(), bannedAt: UnixSeconds }),
 	"group.disbanded": z.object({
 		groupId: z.string(),
 		groupName: z.string(),

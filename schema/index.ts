@@ -1,2 +1,5 @@
+export * from "./admin";
+export * from "./files";
+export * from "./rtc";
 export * from "./social";
 export * from "./users";

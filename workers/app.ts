@@ -7,10 +7,13 @@ import { config } from "./config";
 import type { AppEnv } from "./env";
 import { errorBody } from "./lib/envelope";
 import { ApiError } from "./lib/errors";
+import { admin } from "./routes/admin";
 import { auth } from "./routes/auth";
+import { blob, files } from "./routes/files";
 import { friends } from "./routes/friends";
 import { groups } from "./routes/groups";
 import { meta } from "./routes/meta";
+import { rtc } from "./routes/rtc";
 import { users } from "./routes/users";
 import { ws } from "./routes/ws";
 
@@ -49,6 +52,11 @@ app.route("/api/v1/users", users);
 app.route("/api/v1/friends", friends);
 app.route("/api/v1/groups", groups);
 app.route("/api/v1/ws", ws);
+app.route("/api/v1/files", files);
+app.route("/api/v1/rtc", rtc);
+app.route("/api/v1/admin", admin);
+// Signed upload/download URLs of the Worker's own byte route (outside the 1 MiB JSON limit).
+app.route("/blob", blob);
 app.route("/", meta);
 
 app.notFound((c) => c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

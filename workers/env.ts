@@ -7,6 +7,19 @@ export interface Secrets {
 	LOGIN_MAX_FAILURES?: string;
 	LOGIN_WINDOW_SECONDS?: string;
 	GROUP_MAX_MEMBERS?: string;
+	/** HMAC key of the Worker's signed file URLs. */
+	FILES_URL_SECRET?: string;
+	/** When all three R2 S3 settings are set, upload/download URLs are real R2 presigned URLs. */
+	R2_ACCOUNT_ID?: string;
+	R2_ACCESS_KEY_ID?: string;
+	R2_SECRET_ACCESS_KEY?: string;
+	/** Bucket name for presigned URLs (default anychat-files, as in wrangler.toml). */
+	R2_BUCKET_NAME?: string;
+	LIVEKIT_API_KEY?: string;
+	LIVEKIT_API_SECRET?: string;
+	LIVEKIT_URL?: string;
+	ADMIN_JWT_SECRET?: string;
+	ADMIN_BOOTSTRAP_PASSWORD?: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -1,8 +1,20 @@
 import { app } from "./app";
+import type { Bindings } from "./env";
+import { cleanupExpiredFiles } from "./services/files";
 
+export { CallTimer } from "../durable-objects/call-timer";
 export { Conversation } from "../durable-objects/conversation";
 export { UserHub } from "../durable-objects/user-hub";
 
 export default {
 	fetch: app.fetch,
+	/** Cron trigger (wrangler.toml): deletes expired files and abandoned uploads, object and row. */
+	async scheduled(_controller, env, ctx) {
+		ctx.waitUntil(
+			cleanupExpiredFiles(env as Bindings).then(
+				(n) => n > 0 && console.log(`file cleanup: deleted ${n} file(s)`),
+				(e) => console.error("file cleanup failed", String(e)),
+			),
+		);
+	},
 } satisfies ExportedHandler<Env>;

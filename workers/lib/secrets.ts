@@ -3,29 +3,49 @@ import type { Bindings } from "../env";
 import { ApiError } from "./errors";
 
 const MIN_SECRET_BYTES = 32;
-let cached: Promise<Uint8Array> | undefined;
+const cache = new Map<string, Promise<Uint8Array>>();
 
 /**
- * The HS256 key for user tokens. Production must set JWT_SECRET (>= 32 bytes) with
- * `wrangler secret put`; a weaker or missing one refuses every request rather than
- * signing tokens with it. In development a missing secret is generated once and kept in the
- * local D1 state, so no secret is ever written into the code or the bundle and a restart
- * keeps existing tokens valid.
+ * A signing key from a configured secret. Production must set it (>= 32 bytes) with
+ * `wrangler secret put`; a weaker or missing one refuses every request rather than signing
+ * with it. In development a missing secret is generated once and kept in the local D1 state
+ * (table dev_secrets, row `devName`), so no secret is ever written into the code or the
+ * bundle and a restart keeps existing tokens and URLs valid.
  */
-export function jwtKey(env: Bindings): Promise<Uint8Array> {
-	if (env.JWT_SECRET) {
-		if (isProduction(env) && new TextEncoder().encode(env.JWT_SECRET).length < MIN_SECRET_BYTES) {
-			throw new ApiError(500, 500, "server misconfigured: JWT_SECRET must be at least 32 bytes");
+export function secretKey(
+	env: Bindings,
+	spec: { value: string | undefined; secretName: string; devName: string; code?: number },
+): Promise<Uint8Array> {
+	const code = spec.code ?? 500;
+	if (spec.value) {
+		if (isProduction(env) && new TextEncoder().encode(spec.value).length < MIN_SECRET_BYTES) {
+			throw new ApiError(500, code, `server misconfigured: ${spec.secretName} must be at least 32 bytes`);
 		}
-		return Promise.resolve(new TextEncoder().encode(env.JWT_SECRET));
+		return Promise.resolve(new TextEncoder().encode(spec.value));
 	}
-	if (isProduction(env)) throw new ApiError(500, 500, "server misconfigured: JWT_SECRET is not set");
-	cached ??= developmentSecret(env.DB, "jwt").catch((e) => {
-		cached = undefined;
-		throw e;
-	});
-	return cached;
+	if (isProduction(env)) throw new ApiError(500, code, `server misconfigured: ${spec.secretName} is not set`);
+	let pending = cache.get(spec.devName);
+	if (!pending) {
+		pending = developmentSecret(env.DB, spec.devName).catch((e) => {
+			cache.delete(spec.devName);
+			throw e;
+		});
+		cache.set(spec.devName, pending);
+	}
+	return pending;
 }
+
+/** The HS256 key for user tokens. */
+export const jwtKey = (env: Bindings) =>
+	secretKey(env, { value: env.JWT_SECRET, secretName: "JWT_SECRET", devName: "jwt" });
+
+/** The HS256 key for admin tokens: a different key, so neither kind of token verifies as the other. */
+export const adminJwtKey = (env: Bindings) =>
+	secretKey(env, { value: env.ADMIN_JWT_SECRET, secretName: "ADMIN_JWT_SECRET", devName: "admin-jwt" });
+
+/** The HMAC key of the Worker's own upload/download URLs. */
+export const filesUrlKey = (env: Bindings) =>
+	secretKey(env, { value: env.FILES_URL_SECRET, secretName: "FILES_URL_SECRET", devName: "files-url" });
 
 async function developmentSecret(db: D1Database, name: string): Promise<Uint8Array> {
 	const fresh = crypto.getRandomValues(new Uint8Array(48));

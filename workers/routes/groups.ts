@@ -35,7 +35,7 @@ import {
 	asMember,
 	asOwner,
 	currentMemberIds,
-	type GroupRow,
+	dissolveGroup,
 	groupOut,
 	leaveStatement,
 	listGroupsFor,
@@ -60,22 +60,6 @@ async function requireUsersExist(env: Bindings, ids: string[], field: string) {
 	const cards = await userCards(env, ids);
 	const missing = ids.find((id) => !cards.has(id));
 	if (missing) throw badRequest(`${field}: unknown user ${missing}`);
-}
-
-/** Marks the group dissolved, tells everyone who was a member and empties its conversation. */
-async function dissolve(env: Bindings, group: GroupRow, operator: string) {
-	const members = await currentMemberIds(env, group.id);
-	const t = now();
-	await env.DB.prepare("UPDATE groups SET status = 0, updated_at = ? WHERE id = ? AND status = 1")
-		.bind(t, group.id)
-		.run();
-	await syncGroupConversation(env, group.id);
-	await notify(env, members, "group.disbanded", {
-		groupId: group.id,
-		groupName: group.name,
-		operatorUserId: operator,
-		disbandedAt: t,
-	});
 }
 
 groups.post(
@@ -224,7 +208,7 @@ groups.delete(
 	async (c) => {
 		const { id } = c.req.valid("param");
 		const { group } = await asOwner(c.env, id, c.var.auth.userId);
-		await dissolve(c.env, group, c.var.auth.userId);
+		await dissolveGroup(c.env, group, c.var.auth.userId);
 		return ok(c);
 	},
 );
@@ -546,7 +530,7 @@ groups.post(
 		if (role === "owner") {
 			if (group.member_count > 1)
 				throw forbidden("the owner must transfer ownership or dissolve the group first", Codes.CannotQuitOwnGroup);
-			await dissolve(c.env, group, me);
+			await dissolveGroup(c.env, group, me);
 			return ok(c);
 		}
 		const t = now();

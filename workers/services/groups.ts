@@ -2,7 +2,9 @@ import type { z } from "zod";
 import type { Group, GroupListItem } from "../../contracts/groups";
 import type { NotificationData, NotificationType } from "../../contracts/notifications";
 import type { Bindings } from "../env";
+import { now } from "../lib/auth";
 import { Codes, forbidden, notFound } from "../lib/errors";
+import { syncGroupConversation } from "./conversation-sync";
 import { notify } from "./notify";
 
 export type Role = "owner" | "admin" | "member";
@@ -170,3 +172,19 @@ export async function listGroupsFor(env: Bindings, userId: string, since: number
 /** For `POST /sync`: the user's groups changed after `since`, left or dissolved ones flagged `isDeleted`. */
 export const groupsChangedSince = (env: Bindings, userId: string, since: number) =>
 	listGroupsFor(env, userId, Math.max(since, 0));
+
+/** Marks the group dissolved, tells everyone who was a member and empties its conversation. */
+export async function dissolveGroup(env: Bindings, group: GroupRow, operator: string) {
+	const members = await currentMemberIds(env, group.id);
+	const t = now();
+	await env.DB.prepare("UPDATE groups SET status = 0, updated_at = ? WHERE id = ? AND status = 1")
+		.bind(t, group.id)
+		.run();
+	await syncGroupConversation(env, group.id);
+	await notify(env, members, "group.disbanded", {
+		groupId: group.id,
+		groupName: group.name,
+		operatorUserId: operator,
+		disbandedAt: t,
+	});
+}

@@ -46,3 +46,13 @@ export async function relationFlags(
 		.first();
 	return { isFriend: status.code === 0, isBlocked: blocked !== null };
 }
+
+/** The block half of `privateChatStatus`: whether either user blocks the other (calls refuse with 30114). */
+export async function blockedEitherWay(env: Bindings, a: string, b: string): Promise<boolean> {
+	const row = await env.DB.prepare(
+		"SELECT 1 AS blocked FROM blacklist WHERE (user_id = ? AND blocked_user_id = ?) OR (user_id = ? AND blocked_user_id = ?) LIMIT 1",
+	)
+		.bind(a, b, b, a)
+		.first();
+	return row !== null;
+}

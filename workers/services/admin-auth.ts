@@ -1,0 +1,163 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { AdminRole } from "../../contracts/admin";
+import { isProduction } from "../config";
+import type { Bindings } from "../env";
+import { now } from "../lib/auth";
+import { Codes, forbidden, unauthorized } from "../lib/errors";
+import { hashPassword } from "../lib/password";
+import { adminJwtKey } from "../lib/secrets";
+import { withMeta } from "../lib/validate";
+
+export interface AdminContext {
+	adminId: string;
+	username: string;
+	role: AdminRole;
+	jti: string;
+	exp: number;
+}
+
+export interface AdminEnv {
+	Bindings: Bindings;
+	Variables: { admin: AdminContext };
+}
+
+export const ADMIN_TOKEN_TTL = 8 * 3600;
+const AUDIENCE = "anychat-admin";
+const TOKEN_TYPE = "admin";
+
+/**
+ * The documented development password of the bootstrap admin (README). It is only used when
+ * ENVIRONMENT is not production and ADMIN_BOOTSTRAP_PASSWORD is unset.
+ */
+export const DEV_BOOTSTRAP_PASSWORD = "Admin@123456";
+export const BOOTSTRAP_USERNAME = "admin";
+
+export interface AdminRow {
+	id: string;
+	username: string;
+	password_hash: string;
+	email: string;
+	role: AdminRole;
+	status: number;
+	last_login_at: number;
+	created_at: number;
+	updated_at: number;
+}
+
+/**
+ * Admin tokens: HS256 with ADMIN_JWT_SECRET (not the user key), audience `anychat-admin` and
+ * `tokenType: "admin"`. A user token fails here on the key alone, and an admin token fails
+ * user authentication the same way.
+ */
+export async function signAdminToken(env: Bindings, admin: Pick<AdminRow, "id" | "role">) {
+	const iat = now();
+	return new SignJWT({ tokenType: TOKEN_TYPE, role: admin.role })
+		.setProtectedHeader({ alg: "HS256", typ: "JWT" })
+		.setSubject(admin.id)
+		.setAudience(AUDIENCE)
+		.setJti(crypto.randomUUID())
+		.setIssuedAt(iat)
+		.setNotBefore(iat)
+		.setExpirationTime(iat + ADMIN_TOKEN_TTL)
+		.sign(await adminJwtKey(env));
+}
+
+async function verifyAdminToken(env: Bindings, token: string) {
+	try {
+		const { payload } = await jwtVerify(token, await adminJwtKey(env), { algorithms: ["HS256"], audience: AUDIENCE });
+		if (payload.tokenType !== TOKEN_TYPE || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
+			throw unauthorized("not an admin token", Codes.AdminTokenInvalid);
+		}
+		return { adminId: payload.sub, jti: payload.jti, exp: payload.exp ?? 0 };
+	} catch (e) {
+		if (e instanceof joseErrors.JWTExpired) throw unauthorized("admin token has expired", Codes.AdminTokenInvalid);
+		throw unauthorized("invalid admin token", Codes.AdminTokenInvalid);
+	}
+}
+
+/**
+ * Creates the first admin (`admin`, superadmin) when there is none: with
+ * ADMIN_BOOTSTRAP_PASSWORD, or in development with the documented development password. A
+ * production Worker without the secret creates nobody and says why in its log.
+ */
+export async function ensureBootstrapAdmin(env: Bindings): Promise<void> {
+	const any = await env.DB.prepare("SELECT 1 FROM admin_users LIMIT 1").first();
+	if (any) return;
+	const configured = env.ADMIN_BOOTSTRAP_PASSWORD;
+	if (!configured && isProduction(env)) {
+		console.warn(
+			"admin bootstrap: no admin account exists and ADMIN_BOOTSTRAP_PASSWORD is not set; no admin was created (set it with `wrangler secret put ADMIN_BOOTSTRAP_PASSWORD`)",
+		);
+		return;
+	}
+	const t = now();
+	const res = await env.DB.prepare(
+		`INSERT OR IGNORE INTO admin_users (id, username, password_hash, email, role, status, last_login_at, created_at, updated_at)
+		 VALUES (?, ?, ?, '', 'superadmin', 1, 0, ?, ?)`,
+	)
+		.bind(crypto.randomUUID(), BOOTSTRAP_USERNAME, await hashPassword(configured ?? DEV_BOOTSTRAP_PASSWORD), t, t)
+		.run();
+	if (res.meta.changes > 0) {
+		console.warn(
+			configured
+				? "admin bootstrap: created superadmin 'admin' from ADMIN_BOOTSTRAP_PASSWORD"
+				: `admin bootstrap: DEVELOPMENT ONLY - created superadmin 'admin' with the documented development password ${DEV_BOOTSTRAP_PASSWORD}; set ADMIN_BOOTSTRAP_PASSWORD to choose another`,
+		);
+	}
+}
+
+/** Every admin route except login: a live admin token of an active admin account. */
+export const requireAdmin: MiddlewareHandler<AdminEnv> = withMeta(
+	async (c, next) => {
+		const header = c.req.header("Authorization");
+		if (!header) throw unauthorized("missing authorization header", Codes.AdminTokenInvalid);
+		const match = /^Bearer (\S+)$/.exec(header);
+		if (!match) throw unauthorized("invalid authorization header format", Codes.AdminTokenInvalid);
+		const claims = await verifyAdminToken(c.env, match[1]!);
+		const db = c.env.DB;
+		const [adminRes, revokedRes] = await db.batch<any>([
+			db.prepare("SELECT id, username, role, status FROM admin_users WHERE id = ?").bind(claims.adminId),
+			db.prepare("SELECT 1 AS revoked FROM admin_revoked_tokens WHERE jti = ?").bind(claims.jti),
+		]);
+		const admin = adminRes!.results[0] as Pick<AdminRow, "id" | "username" | "role" | "status"> | undefined;
+		if (!admin || revokedRes!.results.length > 0)
+			throw unauthorized("admin session has ended", Codes.AdminTokenInvalid);
+		if (admin.status !== 1) throw forbidden("admin account is disabled", Codes.AdminDisabled);
+		// The role is read from D1, not the token, so a role change applies at once.
+		c.set("admin", { adminId: admin.id, username: admin.username, role: admin.role, jti: claims.jti, exp: claims.exp });
+		await next();
+	},
+	{ auth: "admin" },
+);
+
+/** Role gate: superadmins manage admins and config, superadmins and admins write, operators read. */
+export const requireRole =
+	(...roles: AdminRole[]): MiddlewareHandler<AdminEnv> =>
+	async (c, next) => {
+		if (!roles.includes(c.var.admin.role)) {
+			throw forbidden(`this action needs the role ${roles.join(" or ")}`, Codes.AdminPermission);
+		}
+		await next();
+	};
+
+/** One audit entry per admin write: who, what, which resource, when, from where. */
+export async function audit(
+	c: Context<AdminEnv>,
+	entry: { adminId?: string; action: string; resourceType: string; resourceId: string; details?: object },
+): Promise<void> {
+	await c.env.DB.prepare(
+		`INSERT INTO audit_logs (admin_id, action, resource_type, resource_id, details, ip_address, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	)
+		.bind(
+			entry.adminId ?? c.var.admin.adminId,
+			entry.action,
+			entry.resourceType,
+			entry.resourceId,
+			JSON.stringify(entry.details ?? {}),
+			c.req.header("CF-Connecting-IP") ?? "",
+			now(),
+		)
+		.run();
+}
