@@ -1,2 +1,3 @@
+export * from "./push";
 export * from "./social";
 export * from "./users";

@@ -8,7 +8,10 @@ import type { AppEnv } from "./env";
 import { errorBody } from "./lib/envelope";
 import { ApiError } from "./lib/errors";
 import { auth } from "./routes/auth";
+import { messages } from "./routes/messages";
 import { meta } from "./routes/meta";
+import { sessions } from "./routes/sessions";
+import { sync } from "./routes/sync";
 import { users } from "./routes/users";
 import { ws } from "./routes/ws";
 
@@ -45,6 +48,9 @@ app.get("/health", (c) => c.json({ status: "ok", service: "gateway-service" }));
 app.route("/api/v1/auth", auth);
 app.route("/api/v1/users", users);
 app.route("/api/v1/ws", ws);
+app.route("/api/v1/messages", messages);
+app.route("/api/v1/sessions", sessions);
+app.route("/api/v1/sync", sync);
 app.route("/", meta);
 
 app.notFound((c) => c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

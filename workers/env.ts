@@ -6,6 +6,12 @@ export interface Secrets {
 	CORS_ORIGINS?: string;
 	LOGIN_MAX_FAILURES?: string;
 	LOGIN_WINDOW_SECONDS?: string;
+	/** Offline push providers (optional; without them pushes go to the log provider). */
+	FCM_PROJECT_ID?: string;
+	FCM_ACCESS_TOKEN?: string;
+	APNS_BEARER_TOKEN?: string;
+	APNS_TOPIC?: string;
+	APNS_HOST?: string;
 }
 
 export type Bindings = Env & Secrets;
