@@ -377,10 +377,12 @@ export class UserHub extends DurableObject<Bindings> {
 				deletedSeq: 0,
 				createdAt: t,
 				updatedAt: t,
+				arrivedAt: 0,
 			};
 			this.sessions.set(row.conversationId, row);
 		}
 		if (summary.lastSeq >= row.lastSeq) {
+			if (summary.lastSeq > row.lastSeq) row.arrivedAt = Date.now();
 			row.lastSeq = summary.lastSeq;
 			row.lastMessageId = summary.lastMessageId;
 			row.lastMessageContent = summary.lastMessageContent;

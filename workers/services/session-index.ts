@@ -20,6 +20,8 @@ export interface SessionRow {
 	deletedSeq: number;
 	createdAt: number;
 	updatedAt: number;
+	/** Milliseconds when the last message reached this hub: orders messages of the same second. */
+	arrivedAt: number;
 }
 
 export const unreadOf = (r: SessionRow) => Math.max(0, r.lastSeq - r.readSeq);
@@ -47,7 +49,7 @@ export const sessionOrder = (a: SessionRow, b: SessionRow) =>
 	Number(b.isPinned) - Number(a.isPinned) ||
 	(a.isPinned ? b.pinTime - a.pinTime : 0) ||
 	b.lastMessageTime - a.lastMessageTime ||
-	b.lastSeq - a.lastSeq ||
+	(b.arrivedAt ?? 0) - (a.arrivedAt ?? 0) ||
 	(a.conversationId < b.conversationId ? -1 : 1);
 
 /**
