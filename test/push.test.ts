@@ -38,7 +38,10 @@ async function waitForLogs(userIds: string[], count: number): Promise<PushLog[]>
 }
 
 const registerToken = (u: TestUser, platform = "Android") =>
-	ok("POST", "/users/me/push-token", { token: u.token, body: { deviceId: u.deviceId, pushToken: `tok-${u.userId}`, platform } });
+	ok("POST", "/users/me/push-token", {
+		token: u.token,
+		body: { deviceId: u.deviceId, pushToken: `tok-${u.userId}`, platform },
+	});
 
 describe("offline push", () => {
 	it("queues a push for offline members only, honouring mute and the user's settings", async () => {
@@ -52,7 +55,13 @@ describe("offline push", () => {
 		for (const u of [online, offline, muted, quiet, noPreview]) await registerToken(u);
 		await ok("PUT", "/users/me/settings", { token: quiet.token, body: { notificationEnabled: false } });
 		await ok("PUT", "/users/me/settings", { token: noPreview.token, body: { messagePreviewEnabled: false } });
-		const g = await seedGroup(sender.userId, [online.userId, offline.userId, muted.userId, quiet.userId, noPreview.userId]);
+		const g = await seedGroup(sender.userId, [
+			online.userId,
+			offline.userId,
+			muted.userId,
+			quiet.userId,
+			noPreview.userId,
+		]);
 
 		// The muted user needs a session to mute: one message first, then mute.
 		await sendWs(sender.a, { conversationId: g, conversationType: "group", content: "first" });
@@ -70,7 +79,14 @@ describe("offline push", () => {
 		});
 		await online.b.waitForMessages(newIn(g), 2);
 		const rows = await waitForLogs([offline.userId, noPreview.userId], 4);
-		const all = await logsOf([sender.userId, online.userId, offline.userId, muted.userId, quiet.userId, noPreview.userId]);
+		const all = await logsOf([
+			sender.userId,
+			online.userId,
+			offline.userId,
+			muted.userId,
+			quiet.userId,
+			noPreview.userId,
+		]);
 		// The jobs of one message are queued together: nothing for the online member, the sender,
 		// the muted session (beyond the first message) or the user with notifications off.
 		const count = (id: string) => all.filter((r) => r.user_id === id).length;

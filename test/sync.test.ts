@@ -14,7 +14,10 @@ describe("sync after being offline", () => {
 		await alice.a.waitForMessages(newIn(ab));
 		const first = await ok("POST", "/sync", { token: alice.token });
 		expect(first.friends.list.map((f: any) => f.userId)).toEqual([bob.userId]);
-		expect(first.friends.list[0]).toMatchObject({ isDeleted: false, userInfo: { userId: bob.userId, nickname: bob.nickname } });
+		expect(first.friends.list[0]).toMatchObject({
+			isDeleted: false,
+			userInfo: { userId: bob.userId, nickname: bob.nickname },
+		});
 		expect(first.groups.list).toEqual([
 			expect.objectContaining({ groupId: g, ownerId: bob.userId, myRole: "member", memberCount: 2, isDeleted: false }),
 		]);
@@ -25,7 +28,8 @@ describe("sync after being offline", () => {
 
 		// Alice goes offline; Bob writes in both conversations and recalls one message.
 		closeAll(alice);
-		for (let i = 0; i < 3; i++) await sendWs(bob.a, { conversationId: ab, conversationType: "private", content: `p${i}` });
+		for (let i = 0; i < 3; i++)
+			await sendWs(bob.a, { conversationId: ab, conversationType: "private", content: `p${i}` });
 		const gone = await sendWs(bob.a, { conversationId: g, conversationType: "group", content: "oops" });
 		await sendWs(bob.a, { conversationId: g, conversationType: "group", content: "g2" });
 		await ok("POST", `/messages/${gone.payload.messageId}/recall`, { token: bob.token });
@@ -69,7 +73,10 @@ describe("sync after being offline", () => {
 		// Back-fill in pages.
 		const page = await ok("POST", "/sync/messages", {
 			token: alice.token,
-			body: { conversationSeqs: [{ conversationId: ab, conversationType: "private", lastSeq: 0 }], limitPerConversation: 2 },
+			body: {
+				conversationSeqs: [{ conversationId: ab, conversationType: "private", lastSeq: 0 }],
+				limitPerConversation: 2,
+			},
 		});
 		expect(page.conversations[0].messages.map((m: any) => m.sequence)).toEqual([1, 2]);
 		expect(page.conversations[0].hasMore).toBe(true);
