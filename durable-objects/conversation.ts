@@ -369,6 +369,7 @@ export class Conversation extends DurableObject<Bindings> {
 		const kind = last.conversationType;
 		const members = [...this.memberMap().keys()];
 		const pushes: PushJob[] = [];
+		const lastRow = this.lastRow();
 		await Promise.all(
 			members.map(async (userId) => {
 				const messages: FanoutMessage[] = batch.map((b) => {
@@ -386,7 +387,7 @@ export class Conversation extends DurableObject<Bindings> {
 				try {
 					const res = await hubFor(this.env, userId).applyMessages(
 						userId,
-						this.summaryOf(kind, convId, userId),
+						this.summaryOf(kind, convId, userId, lastRow),
 						messages,
 					);
 					const incoming = messages.filter((m) => m.data.senderId !== userId);
@@ -411,8 +412,16 @@ export class Conversation extends DurableObject<Bindings> {
 		if (pushes.length) await enqueuePush(this.env, pushes);
 	}
 
-	private summaryOf(kind: ConversationKind, convId: string, userId: string): ConversationSummary {
-		const last = this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
+	private lastRow(): MessageRow | undefined {
+		return this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
+	}
+
+	private summaryOf(
+		kind: ConversationKind,
+		convId: string,
+		userId: string,
+		last: MessageRow | undefined = this.lastRow(),
+	): ConversationSummary {
 		return {
 			conversationId: convId,
 			conversationType: kind,

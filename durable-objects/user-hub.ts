@@ -223,6 +223,9 @@ export class UserHub extends DurableObject<Bindings> {
 		const seen = this.typingSeen.get(key);
 		const t = Date.now();
 		if (seen && seen.typing === parsed.data.typing && t - seen.at < TYPING_INTERVAL_MS) return;
+		if (this.typingSeen.size > 1000) {
+			for (const [k, v] of this.typingSeen) if (t - v.at >= TYPING_INTERVAL_MS) this.typingSeen.delete(k);
+		}
 		this.typingSeen.set(key, { typing: parsed.data.typing, at: t });
 		const res = await conversationFor(this.env, resolved.conversationId).typing(
 			resolved.conversationId,

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { pushIfOffline } from "../workers/push/jobs";
 import { ok } from "./fixtures/api";
 import { chatUser, closeAll, newIn, sendWs } from "./fixtures/chat";
 import { seedGroup } from "./fixtures/social-seed";
@@ -102,5 +103,31 @@ describe("offline push", () => {
 		});
 		expect(last(noPreview.userId)).toMatchObject({ type: "message.new", title: "新消息", body: "你有一条新消息" });
 		closeAll(sender, online);
+	});
+
+	it("lets other features push events to users no device reached", async () => {
+		const [away, here] = await Promise.all([registerUser(), registerUser()]);
+		await registerToken(away, "iOS");
+		await registerToken(here, "iOS");
+		await pushIfOffline(
+			env,
+			new Map([
+				[away.userId, 0],
+				[here.userId, 2],
+			]),
+			"friend.request",
+			"let's be friends",
+			{ requestId: "7" },
+		);
+		const rows = await waitForLogs([away.userId, here.userId], 1);
+		expect(rows).toEqual([
+			expect.objectContaining({
+				user_id: away.userId,
+				type: "friend.request",
+				title: "好友申请",
+				body: "let's be friends",
+				provider: "log",
+			}),
+		]);
 	});
 });

@@ -23,12 +23,14 @@ export function resolveConversationId(
 	return { ok: true, conversationId: privateConversationId(senderId, id) };
 }
 
-/** HTTP status for a business code answered by a Conversation. */
+/**
+ * HTTP status for a code a Conversation answered with: generic codes are their own status,
+ * "does not exist" codes are 404, every other business code is a refusal (403).
+ */
 export function statusOf(code: number): 400 | 403 | 404 | 413 | 500 {
 	if (code === 400 || code === 413 || code === 403 || code === 404 || code === 500) return code;
 	if (code === SendCodes.GroupNotFound || code === SendCodes.MessageNotFound || code === SendCodes.ConversationNotFound)
 		return 404;
-	if (code === 50104) return 403;
 	return 403;
 }
 
