@@ -69,6 +69,8 @@ export class Conversation extends DurableObject<Bindings> {
 	private lastSeq = 0;
 	private membersCache: Map<string, ConversationMember> | null = null;
 	private readsCache = new Map<string, number>();
+	/** Meta of a lazily loaded refusal, never stored (see ensureSynced); a sync replaces it. */
+	private volatileMeta = new Map<string, string>();
 	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
 	private outbox: { message: MessageData; originDevice: string | null; preview: string }[] = [];
 	private draining: Promise<void> | null = null;
@@ -132,6 +134,7 @@ export class Conversation extends DurableObject<Bindings> {
 			this.seedReads(snapshot.members.map((m) => m.userId));
 		});
 		this.membersCache = null;
+		this.volatileMeta.clear();
 	}
 
 	/** Records the two users of a private conversation and whether they may chat (see conversation-sync.ts). */
@@ -147,6 +150,7 @@ export class Conversation extends DurableObject<Bindings> {
 			this.seedReads(snapshot.users);
 		});
 		this.membersCache = null;
+		this.volatileMeta.clear();
 	}
 
 	async members(): Promise<ConversationMember[]> {
@@ -179,8 +183,9 @@ export class Conversation extends DurableObject<Bindings> {
 
 	/**
 	 * A conversation whose copy was never synced (e.g. friends made before this object existed)
-	 * loads D1's truth once, here, and keeps it: later changes arrive through the sync hooks.
-	 * A group ID that D1 does not know is stored as dissolved, so the lookup is not repeated.
+	 * loads D1's truth once, here; a pair that may chat and a live group are stored like a sync
+	 * would store them, later changes arrive through the sync hooks. Refusals (strangers, unknown
+	 * or dissolved groups) are kept in memory only, so probing IDs writes nothing.
 	 */
 	private async ensureSynced(conversationId: string): Promise<ConversationKind | null> {
 		const kind = this.getMeta("kind") as ConversationKind | null;
@@ -189,10 +194,26 @@ export class Conversation extends DurableObject<Bindings> {
 			const peers = privatePeers(conversationId);
 			if (!peers || peers[0] === peers[1]) return null;
 			const snapshot = await loadPrivateSnapshot(this.env, peers[0], peers[1]);
-			if (!this.getMeta("kind")) await this.syncPrivate(snapshot);
+			if (this.getMeta("kind")) return this.getMeta("kind") as ConversationKind;
+			if (snapshot.code === 0) await this.syncPrivate(snapshot);
+			else {
+				this.volatileMeta = new Map([
+					["kind", "private"],
+					["privateCode", String(snapshot.code)],
+				]);
+				this.membersCache = new Map(snapshot.users.map((userId) => [userId, { userId, role: "member", muted: false }]));
+			}
 		} else {
 			const snapshot = await loadGroupSnapshot(this.env, conversationId);
-			if (!this.getMeta("kind")) await this.syncMembers(snapshot);
+			if (this.getMeta("kind")) return this.getMeta("kind") as ConversationKind;
+			if (!snapshot.dissolved) await this.syncMembers(snapshot);
+			else {
+				this.volatileMeta = new Map([
+					["kind", "group"],
+					["dissolved", "1"],
+				]);
+				this.membersCache = new Map();
+			}
 		}
 		return this.getMeta("kind") as ConversationKind;
 	}
@@ -646,7 +667,8 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	protected getMeta(key: string): string | null {
-		return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+		const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+		return stored ?? this.volatileMeta.get(key) ?? null;
 	}
 }
 

@@ -113,6 +113,10 @@ describe("private messages", () => {
 		// Never synced: the Conversation looks D1 up once and refuses.
 		await refused({ conversationId: stranger.userId }, 30117);
 		await refused({ conversationId: strangerConv }, 30117);
+		// A refusal loaded lazily is not stored: probing IDs writes nothing.
+		await runInDurableObject(env.CONVERSATION.getByName(`conv:${strangerConv}`), (_obj, state) => {
+			expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM meta").one().n).toBe(0);
+		});
 
 		const convId = await seedFriends(alice.userId, bob.userId);
 		await refused({ conversationId: convId, content: "" }, 400);
@@ -221,9 +225,13 @@ describe("group messages", () => {
 
 		await dissolveGroup(groupId);
 		await refused(owner, 40101);
-		// A group ID nobody knows.
-		const res = await sendWs(owner.a, { conversationId: crypto.randomUUID(), conversationType: "group", content: "x" });
+		// A group ID nobody knows, and then a group created with it later (the route's sync hook runs).
+		const later = crypto.randomUUID();
+		const res = await sendWs(owner.a, { conversationId: later, conversationType: "group", content: "x" });
 		expect(res.payload.code).toBe(40101);
+		await seedGroup(owner.userId, [member.userId], { groupId: later });
+		const works = await sendWs(owner.a, { conversationId: later, conversationType: "group", content: "x" });
+		expect(works.type).toBe("message.sent");
 		closeAll(owner, member, admin, outsider);
 	});
 
