@@ -13,23 +13,19 @@ export async function socialChangesSince(
 	userId: string,
 	since: number,
 ): Promise<{ friends: z.input<typeof SyncFriend>[]; groups: z.input<typeof SyncGroup>[] }> {
-	const incremental = since > 0;
+	// Full sync: what is current. Incremental: every row that moved since, tombstones included.
+	const friendsSql = `SELECT f.friend_id, f.remark, f.updated_at, f.deleted_at, u.nickname, u.avatar
+		FROM friendships f LEFT JOIN users u ON u.id = f.friend_id
+		WHERE f.user_id = ? AND ${since > 0 ? "f.updated_at >= ?" : "f.deleted_at IS NULL"}
+		ORDER BY f.updated_at DESC`;
+	const groupsSql = `SELECT g.id, g.name, g.avatar, g.owner_id, g.member_count, g.join_verify, g.status,
+		       MAX(g.updated_at, m.updated_at) AS updated_at, m.role, m.left_at
+		FROM group_members m JOIN groups g ON g.id = m.group_id
+		WHERE m.user_id = ? AND ${since > 0 ? "(g.updated_at >= ? OR m.updated_at >= ?)" : "m.left_at IS NULL AND g.status = 1"}
+		ORDER BY updated_at DESC`;
 	const [friends, groups] = await env.DB.batch<any>([
-		env.DB.prepare(
-			`SELECT f.friend_id, f.remark, f.updated_at, f.deleted_at, u.nickname, u.avatar
-			 FROM friendships f LEFT JOIN users u ON u.id = f.friend_id
-			 WHERE f.user_id = ? AND ${incremental ? "f.updated_at >= ?" : "f.deleted_at IS NULL AND ? = 0"}
-			 ORDER BY f.updated_at DESC`,
-		).bind(userId, incremental ? since : 0),
-		env.DB.prepare(
-			`SELECT g.id, g.name, g.avatar, g.owner_id, g.member_count, g.join_verify, g.status,
-			        MAX(g.updated_at, m.updated_at) AS updated_at, m.role, m.left_at
-			 FROM group_members m JOIN groups g ON g.id = m.group_id
-			 WHERE m.user_id = ? AND ${
-					incremental ? "(g.updated_at >= ? OR m.updated_at >= ?)" : "m.left_at IS NULL AND g.status = 1 AND ? = ?"
-				}
-			 ORDER BY updated_at DESC`,
-		).bind(userId, incremental ? since : 0, incremental ? since : 0),
+		env.DB.prepare(friendsSql).bind(...(since > 0 ? [userId, since] : [userId])),
+		env.DB.prepare(groupsSql).bind(...(since > 0 ? [userId, since, since] : [userId])),
 	]);
 	return {
 		friends: friends!.results.map((r: any) => ({
