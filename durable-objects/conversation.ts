@@ -1,5 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
+import { isPrivateConversationId, privatePeers } from "../contracts/ids";
+import { MAX_CONTENT_BYTES, type MessageData, SendCodes, type SendMessageInput } from "../contracts/messages";
 import type { Bindings } from "../workers/env";
+import { enqueuePush, type PushJob, pushJob } from "../workers/push/jobs";
+import { loadGroupSnapshot, loadPrivateSnapshot } from "../workers/services/conversation-sync";
+import { hubFor } from "../workers/services/hubs";
+import { newMessageId, previewOf, resolveContentType, utf8Length } from "../workers/services/message-format";
+import { notify } from "../workers/services/notify";
+import type { ConversationKind, ConversationSummary, FanoutMessage, SendResult } from "./messaging-types";
 
 export interface ConversationMember {
 	userId: string;
@@ -21,13 +29,51 @@ export interface PrivateSnapshot {
 	code: number;
 }
 
+/** How long a sender may recall their own message (group owners/admins may recall any time). */
+export const RECALL_WINDOW_SECONDS = 120;
+/** Read receipts and typing go to every member only in groups up to this size. */
+export const SMALL_GROUP_LIMIT = 100;
+/** Sender cards (nickname/avatar) are re-read from D1 at most this often per sender. */
+const CARD_TTL_MS = 5 * 60 * 1000;
+
+type MessageRow = {
+	seq: number;
+	message_id: string;
+	sender_id: string;
+	content_type: string;
+	content: string;
+	reply_to: string;
+	at_users: string;
+	status: number;
+	created_at: number;
+};
+
+export interface SendInput extends SendMessageInput {
+	senderId: string;
+	/** The device the message came from; it gets the ack instead of `message.new`. */
+	originDevice: string | null;
+}
+
+type Access = { ok: true; kind: ConversationKind } | { ok: false; code: number; message: string };
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
 /**
  * One per conversation (`conv:<id>`). Holds the conversation's member list (a copy of D1's
- * group membership, replaced wholesale by `syncMembers` after every membership change so it
- * can never drift) and, with the messaging feature, its messages and sequence.
+ * truth, replaced wholesale by `syncMembers`/`syncPrivate` so it can never drift), its
+ * messages, the sequence counter, the idempotency keys and every member's read position.
+ * A message costs exactly one storage commit here; members' hubs are updated in memory.
  */
 export class Conversation extends DurableObject<Bindings> {
 	protected sql: SqlStorage;
+	private lastSeq = 0;
+	private membersCache: Map<string, ConversationMember> | null = null;
+	private readsCache = new Map<string, number>();
+	/** Meta of a lazily loaded refusal, never stored (see ensureSynced); a sync replaces it. */
+	private volatileMeta = new Map<string, string>();
+	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
+	private outbox: { message: MessageData; originDevice: string | null; preview: string }[] = [];
+	private draining: Promise<void> | null = null;
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
@@ -42,9 +88,38 @@ export class Conversation extends DurableObject<Bindings> {
 			muted INTEGER NOT NULL DEFAULT 0
 		)`);
 		this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS messages (
+			seq INTEGER PRIMARY KEY,
+			message_id TEXT NOT NULL UNIQUE,
+			sender_id TEXT NOT NULL,
+			content_type TEXT NOT NULL,
+			content TEXT NOT NULL,
+			reply_to TEXT NOT NULL DEFAULT '',
+			at_users TEXT NOT NULL DEFAULT '[]',
+			status INTEGER NOT NULL DEFAULT 0,
+			created_at INTEGER NOT NULL
+		)`);
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS local_ids (
+			sender_id TEXT NOT NULL,
+			local_id TEXT NOT NULL,
+			seq INTEGER NOT NULL,
+			PRIMARY KEY (sender_id, local_id)
+		)`);
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL)`);
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS hidden (
+			user_id TEXT NOT NULL,
+			seq INTEGER NOT NULL,
+			PRIMARY KEY (user_id, seq)
+		)`);
+		this.lastSeq = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+		for (const r of this.sql.exec<{ user_id: string; read_seq: number }>("SELECT user_id, read_seq FROM reads")) {
+			this.readsCache.set(r.user_id, r.read_seq);
+		}
 	}
 
-	/** Replaces the member copy with D1's current truth (see workers/services/group-conversation.ts). */
+	// ---- member copy (kept in sync by workers/services/conversation-sync.ts) ----
+
+	/** Replaces the member copy with D1's current truth (see workers/services/conversation-sync.ts). */
 	async syncMembers(snapshot: MemberSnapshot): Promise<void> {
 		this.ctx.storage.transactionSync(() => {
 			this.sql.exec("DELETE FROM members");
@@ -53,9 +128,13 @@ export class Conversation extends DurableObject<Bindings> {
 			}
 			this.setMeta("kind", "group");
 			this.setMeta("groupId", snapshot.groupId);
+			this.setMeta("conversationId", snapshot.groupId);
 			this.setMeta("groupMuted", snapshot.groupMuted ? "1" : "0");
 			this.setMeta("dissolved", snapshot.dissolved ? "1" : "0");
+			this.seedReads(snapshot.members.map((m) => m.userId));
 		});
+		this.membersCache = null;
+		this.volatileMeta.clear();
 	}
 
 	/** Records the two users of a private conversation and whether they may chat (see conversation-sync.ts). */
@@ -68,17 +147,516 @@ export class Conversation extends DurableObject<Bindings> {
 			this.setMeta("kind", "private");
 			this.setMeta("conversationId", snapshot.conversationId);
 			this.setMeta("privateCode", String(snapshot.code));
+			this.seedReads(snapshot.users);
 		});
+		this.membersCache = null;
+		this.volatileMeta.clear();
 	}
 
 	async members(): Promise<ConversationMember[]> {
-		return this.sql
-			.exec<{ user_id: string; role: string; muted: number }>(
-				"SELECT user_id, role, muted FROM members ORDER BY user_id",
-			)
-			.toArray()
-			.map((r) => ({ userId: r.user_id, role: r.role as ConversationMember["role"], muted: r.muted === 1 }));
+		return [...this.memberMap().values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
 	}
+
+	/** A member who joins later starts with everything before them read. */
+	private seedReads(userIds: string[]): void {
+		for (const id of userIds) {
+			if (this.readsCache.has(id)) continue;
+			this.sql.exec("INSERT OR IGNORE INTO reads (user_id, read_seq) VALUES (?, ?)", id, this.lastSeq);
+			this.readsCache.set(id, this.lastSeq);
+		}
+	}
+
+	private memberMap(): Map<string, ConversationMember> {
+		if (!this.membersCache) {
+			this.membersCache = new Map(
+				this.sql
+					.exec<{ user_id: string; role: string; muted: number }>("SELECT user_id, role, muted FROM members")
+					.toArray()
+					.map((r) => [
+						r.user_id,
+						{ userId: r.user_id, role: r.role as ConversationMember["role"], muted: r.muted === 1 },
+					]),
+			);
+		}
+		return this.membersCache;
+	}
+
+	/**
+	 * A conversation whose copy was never synced (e.g. friends made before this object existed)
+	 * loads D1's truth once, here; a pair that may chat and a live group are stored like a sync
+	 * would store them, later changes arrive through the sync hooks. Refusals (strangers, unknown
+	 * or dissolved groups) are kept in memory only, so probing IDs writes nothing.
+	 */
+	private async ensureSynced(conversationId: string): Promise<ConversationKind | null> {
+		const kind = this.getMeta("kind") as ConversationKind | null;
+		if (kind) return kind;
+		if (isPrivateConversationId(conversationId)) {
+			const peers = privatePeers(conversationId);
+			if (!peers || peers[0] === peers[1]) return null;
+			const snapshot = await loadPrivateSnapshot(this.env, peers[0], peers[1]);
+			if (this.getMeta("kind")) return this.getMeta("kind") as ConversationKind;
+			if (snapshot.code === 0) await this.syncPrivate(snapshot);
+			else {
+				this.volatileMeta = new Map([
+					["kind", "private"],
+					["privateCode", String(snapshot.code)],
+				]);
+				this.membersCache = new Map(snapshot.users.map((userId) => [userId, { userId, role: "member", muted: false }]));
+			}
+		} else {
+			const snapshot = await loadGroupSnapshot(this.env, conversationId);
+			if (this.getMeta("kind")) return this.getMeta("kind") as ConversationKind;
+			if (!snapshot.dissolved) await this.syncMembers(snapshot);
+			else {
+				this.volatileMeta = new Map([
+					["kind", "group"],
+					["dissolved", "1"],
+				]);
+				this.membersCache = new Map();
+			}
+		}
+		return this.getMeta("kind") as ConversationKind;
+	}
+
+	/** May `userId` read this conversation? Private: one of the pair; group: a current member. */
+	private async access(conversationId: string, userId: string): Promise<Access> {
+		const kind = await this.ensureSynced(conversationId);
+		if (!kind) return { ok: false, code: SendCodes.ConversationNotFound, message: "conversation not found" };
+		if (kind === "private") {
+			const peers = privatePeers(conversationId);
+			if (!peers?.includes(userId)) return { ok: false, code: 403, message: "not a participant of this conversation" };
+			return { ok: true, kind };
+		}
+		if (this.getMeta("dissolved") === "1")
+			return { ok: false, code: SendCodes.GroupNotFound, message: "group not found" };
+		if (!this.memberMap().has(userId))
+			return { ok: false, code: SendCodes.NotGroupMember, message: "not a group member" };
+		return { ok: true, kind };
+	}
+
+	private targetFor(kind: ConversationKind, conversationId: string, userId: string): string {
+		if (kind === "group") return conversationId;
+		const peers = privatePeers(conversationId);
+		return peers ? (peers[0] === userId ? peers[1] : peers[0]) : "";
+	}
+
+	// ---- sending ----
+
+	async send(input: SendInput): Promise<SendResult> {
+		const convId = input.conversationId;
+		const kind = await this.ensureSynced(convId);
+		if (!kind) return fail(SendCodes.ConversationNotFound, "conversation not found");
+		if (kind !== input.conversationType)
+			return fail(SendCodes.BadInput, `conversationType must be ${kind} for this conversation`);
+		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
+		const card = await this.senderCard(input.senderId);
+
+		// A retry of an accepted message returns the original ack, whatever changed since.
+		if (input.localId) {
+			const prior = this.sql
+				.exec<MessageRow>(
+					"SELECT m.* FROM local_ids l JOIN messages m ON m.seq = l.seq WHERE l.sender_id = ? AND l.local_id = ?",
+					input.senderId,
+					input.localId,
+				)
+				.toArray()[0];
+			if (prior) return { ok: true, duplicate: true, ack: ackOf(convId, prior, input.localId) };
+		}
+
+		const refused = this.checkSender(kind, input.senderId);
+		if (refused) return refused;
+		const contentType = resolveContentType(input.contentType);
+		if (!contentType) return fail(SendCodes.BadInput, "contentType is not a known content type");
+		if (input.content.length === 0) return fail(SendCodes.BadInput, "content must not be empty");
+		if (utf8Length(input.content) > MAX_CONTENT_BYTES)
+			return fail(SendCodes.TooLarge, `content is larger than ${MAX_CONTENT_BYTES} bytes`);
+		if (input.replyTo) {
+			const found = this.sql.exec("SELECT 1 FROM messages WHERE message_id = ?", input.replyTo).toArray().length;
+			if (!found) return fail(SendCodes.MessageNotFound, "replyTo names no message of this conversation");
+		}
+		const atUsers = [...new Set(input.atUsers)];
+		const members = this.memberMap();
+		const stranger = atUsers.find((u) => !members.has(u));
+		if (stranger !== undefined) return fail(SendCodes.BadInput, "atUsers must name members of the conversation");
+
+		const createdAt = nowSeconds();
+		const seq = this.lastSeq + 1;
+		const messageId = newMessageId(convId, seq);
+		this.ctx.storage.transactionSync(() => {
+			this.sql.exec(
+				`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+				seq,
+				messageId,
+				input.senderId,
+				contentType,
+				input.content,
+				input.replyTo,
+				JSON.stringify(atUsers),
+				createdAt,
+			);
+			if (input.localId)
+				this.sql.exec(
+					"INSERT INTO local_ids (sender_id, local_id, seq) VALUES (?, ?, ?)",
+					input.senderId,
+					input.localId,
+					seq,
+				);
+			// The sender has read everything up to their own message: same commit, no extra write.
+			this.sql.exec(
+				"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
+				input.senderId,
+				seq,
+			);
+		});
+		this.lastSeq = seq;
+		this.readsCache.set(input.senderId, seq);
+
+		const message: MessageData = {
+			messageId,
+			conversationId: convId,
+			conversationType: kind,
+			senderId: input.senderId,
+			contentType,
+			content: input.content,
+			sequence: seq,
+			status: 0,
+			replyTo: input.replyTo,
+			atUsers,
+			createdAt,
+			timestamp: createdAt,
+		};
+		this.outbox.push({ message, originDevice: input.originDevice, preview: previewOf(contentType, input.content) });
+		this.cards.set(input.senderId, card);
+		this.startDrain();
+		return {
+			ok: true,
+			duplicate: false,
+			ack: { messageId, conversationId: convId, sequence: seq, timestamp: createdAt, localId: input.localId },
+		};
+	}
+
+	private checkSender(kind: ConversationKind, senderId: string): SendResult | null {
+		const member = this.memberMap().get(senderId);
+		if (kind === "private") {
+			if (!member) return fail(SendCodes.ConversationNotFound, "not a participant of this conversation");
+			const code = Number(this.getMeta("privateCode") ?? "0");
+			if (code === SendCodes.Blocked) return fail(code, "a block exists between the two users");
+			if (code !== 0) return fail(SendCodes.NotFriend, "the two users are not friends");
+			return null;
+		}
+		if (this.getMeta("dissolved") === "1") return fail(SendCodes.GroupNotFound, "group not found or dissolved");
+		if (!member) return fail(SendCodes.NotGroupMember, "not a group member");
+		if (member.muted) return fail(SendCodes.GroupMuted, "you are muted in this group");
+		// Owners and admins may still speak while the whole group is muted.
+		if (this.getMeta("groupMuted") === "1" && member.role === "member")
+			return fail(SendCodes.GroupMuted, "the group is muted");
+		return null;
+	}
+
+	private async senderCard(userId: string): Promise<{ nickname: string; avatar: string; at: number }> {
+		const cached = this.cards.get(userId);
+		if (cached && Date.now() - cached.at < CARD_TTL_MS) return cached;
+		const row = await this.env.DB.prepare("SELECT nickname, avatar FROM users WHERE id = ?")
+			.bind(userId)
+			.first<{ nickname: string; avatar: string }>();
+		return { nickname: row?.nickname ?? "", avatar: row?.avatar ?? "", at: Date.now() };
+	}
+
+	// ---- fan-out: one loop per conversation keeps every member's view in sequence order ----
+
+	private startDrain(): void {
+		if (this.draining) return;
+		this.draining = this.drain().finally(() => {
+			this.draining = null;
+		});
+		this.ctx.waitUntil(this.draining);
+	}
+
+	private async drain(): Promise<void> {
+		while (this.outbox.length) {
+			const batch = this.outbox.splice(0);
+			try {
+				await this.fanout(batch);
+			} catch (e) {
+				console.error("fan-out failed", String(e));
+			}
+		}
+	}
+
+	private async fanout(batch: { message: MessageData; originDevice: string | null; preview: string }[]): Promise<void> {
+		const last = batch[batch.length - 1]!.message;
+		const convId = last.conversationId;
+		const kind = last.conversationType;
+		const members = [...this.memberMap().keys()];
+		const pushes: PushJob[] = [];
+		const lastRow = this.lastRow();
+		await Promise.all(
+			members.map(async (userId) => {
+				const messages: FanoutMessage[] = batch.map((b) => {
+					const card = this.cards.get(b.message.senderId);
+					return {
+						data: {
+							...b.message,
+							senderInfo: { userId: b.message.senderId, nickname: card?.nickname ?? "", avatar: card?.avatar ?? "" },
+						},
+						excludeDevice: b.message.senderId === userId ? b.originDevice : null,
+						mentioned: b.message.atUsers.includes(userId) && b.message.senderId !== userId,
+						preview: b.preview,
+					};
+				});
+				try {
+					const res = await hubFor(this.env, userId).applyMessages(
+						userId,
+						this.summaryOf(kind, convId, userId, lastRow),
+						messages,
+					);
+					const incoming = messages.filter((m) => m.data.senderId !== userId);
+					if (res.reached === 0 && !res.muted && incoming.length) {
+						const newest = incoming[incoming.length - 1]!;
+						const mentioned = incoming.some((m) => m.mentioned);
+						pushes.push(
+							pushJob(
+								userId,
+								mentioned ? "message.mentioned" : "message.new",
+								newest.preview,
+								{ messageId: newest.data.messageId, senderId: newest.data.senderId, conversationType: kind },
+								convId,
+							),
+						);
+					}
+				} catch (e) {
+					console.error("hub update failed", userId, String(e));
+				}
+			}),
+		);
+		if (pushes.length) await enqueuePush(this.env, pushes);
+	}
+
+	private lastRow(): MessageRow | undefined {
+		return this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
+	}
+
+	private summaryOf(
+		kind: ConversationKind,
+		convId: string,
+		userId: string,
+		last: MessageRow | undefined = this.lastRow(),
+	): ConversationSummary {
+		return {
+			conversationId: convId,
+			conversationType: kind,
+			targetId: this.targetFor(kind, convId, userId),
+			lastMessageId: last?.message_id ?? "",
+			lastMessageContent: last ? previewOf(last.content_type, last.content, last.status) : "",
+			lastMessageTime: last?.created_at ?? 0,
+			lastSeq: this.lastSeq,
+			readSeq: Math.min(this.readsCache.get(userId) ?? 0, this.lastSeq),
+		};
+	}
+
+	/** The member's conversation-list row, for hubs rebuilding their index; null if not a participant. */
+	async summaryFor(conversationId: string, userId: string): Promise<ConversationSummary | null> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok || this.lastSeq === 0) return null;
+		return this.summaryOf(access.kind, conversationId, userId);
+	}
+
+	// ---- reading ----
+
+	private rowToMessage(convId: string, kind: ConversationKind, r: MessageRow): MessageData {
+		return {
+			messageId: r.message_id,
+			conversationId: convId,
+			conversationType: kind,
+			senderId: r.sender_id,
+			contentType: r.content_type,
+			content: r.content,
+			sequence: r.seq,
+			status: r.status,
+			replyTo: r.reply_to,
+			atUsers: JSON.parse(r.at_users) as string[],
+			createdAt: r.created_at,
+			timestamp: r.created_at,
+		};
+	}
+
+	/**
+	 * History for a participant, without the messages they deleted for themselves. With only
+	 * `after`: ascending from there; otherwise newest first, below `before` when given.
+	 */
+	async history(
+		conversationId: string,
+		userId: string,
+		q: { before?: number; after?: number; limit: number },
+	): Promise<{ ok: true; list: MessageData[]; hasMore: boolean } | { ok: false; code: number; message: string }> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const ascending = q.after !== undefined && q.before === undefined;
+		const rows = this.sql
+			.exec<MessageRow>(
+				`SELECT * FROM messages WHERE seq > ? AND seq < ?
+				 AND seq NOT IN (SELECT seq FROM hidden WHERE user_id = ?)
+				 ORDER BY seq ${ascending ? "ASC" : "DESC"} LIMIT ?`,
+				q.after ?? 0,
+				q.before ?? Number.MAX_SAFE_INTEGER,
+				userId,
+				q.limit + 1,
+			)
+			.toArray();
+		const hasMore = rows.length > q.limit;
+		return {
+			ok: true,
+			list: rows.slice(0, q.limit).map((r) => this.rowToMessage(conversationId, access.kind, r)),
+			hasMore,
+		};
+	}
+
+	/** Messages after `lastSeq`, ascending, recalled ones included (status 1): for /sync. */
+	async messagesAfter(
+		conversationId: string,
+		userId: string,
+		lastSeq: number,
+		limit: number,
+	): Promise<{ kind: ConversationKind; messages: MessageData[]; hasMore: boolean } | null> {
+		const res = await this.history(conversationId, userId, { after: lastSeq, limit });
+		if (!res.ok) return null;
+		return { kind: this.getMeta("kind") as ConversationKind, messages: res.list, hasMore: res.hasMore };
+	}
+
+	async getMessage(
+		conversationId: string,
+		userId: string,
+		messageId: string,
+	): Promise<{ ok: true; message: MessageData } | { ok: false; code: number; message: string }> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const row = this.findVisible(userId, messageId);
+		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
+		return { ok: true, message: this.rowToMessage(conversationId, access.kind, row) };
+	}
+
+	private findVisible(userId: string, messageId: string): MessageRow | undefined {
+		return this.sql
+			.exec<MessageRow>(
+				"SELECT * FROM messages WHERE message_id = ? AND seq NOT IN (SELECT seq FROM hidden WHERE user_id = ?)",
+				messageId,
+				userId,
+			)
+			.toArray()[0];
+	}
+
+	// ---- recall, delete-for-me ----
+
+	/** Sender within RECALL_WINDOW_SECONDS; group owner/admin any time. Keeps the sequence, drops the content. */
+	async recall(
+		conversationId: string,
+		userId: string,
+		messageId: string,
+	): Promise<{ ok: true; recalledAt: number } | { ok: false; code: number; message: string }> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const row = this.findVisible(userId, messageId);
+		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
+		const t = nowSeconds();
+		if (row.status !== 1) {
+			const role = this.memberMap().get(userId)?.role;
+			const moderator = access.kind === "group" && (role === "owner" || role === "admin");
+			if (!moderator) {
+				if (row.sender_id !== userId) return fail(50106, "only the sender may recall this message");
+				if (t - row.created_at > RECALL_WINDOW_SECONDS)
+					return fail(50104, `messages can only be recalled within ${RECALL_WINDOW_SECONDS} seconds`);
+			}
+			this.sql.exec("UPDATE messages SET status = 1, content = '' WHERE seq = ?", row.seq);
+		}
+		const members = [...this.memberMap().keys()];
+		await notify(this.env, members, "message.recalled", {
+			messageId,
+			conversationId,
+			conversationType: access.kind,
+			sequence: row.seq,
+			operatorId: userId,
+			recalledAt: t,
+		});
+		// The list preview of everyone changes if the last message was the one recalled.
+		if (row.seq === this.lastSeq) {
+			await Promise.allSettled(
+				members.map((m) => hubFor(this.env, m).applyMessages(m, this.summaryOf(access.kind, conversationId, m), [])),
+			);
+		}
+		return { ok: true, recalledAt: t };
+	}
+
+	async hide(
+		conversationId: string,
+		userId: string,
+		messageId: string,
+	): Promise<{ ok: true } | { ok: false; code: number; message: string }> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const row = this.findVisible(userId, messageId);
+		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
+		this.sql.exec("INSERT OR IGNORE INTO hidden (user_id, seq) VALUES (?, ?)", userId, row.seq);
+		return { ok: true };
+	}
+
+	// ---- read positions and typing ----
+
+	/**
+	 * Records how far `userId` has read (never backwards; default the latest), tells the other
+	 * members (private always; groups up to SMALL_GROUP_LIMIT) and the reader's other devices.
+	 */
+	async markRead(
+		conversationId: string,
+		userId: string,
+		deviceId: string,
+		lastReadSeq: number | undefined,
+	): Promise<
+		| { ok: true; lastReadSeq: number; unreadCount: number; totalUnread: number }
+		| { ok: false; code: number; message: string }
+	> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const current = this.readsCache.get(userId) ?? 0;
+		const target = Math.max(current, Math.min(lastReadSeq ?? this.lastSeq, this.lastSeq));
+		const t = nowSeconds();
+		if (target !== current) {
+			this.sql.exec(
+				"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
+				userId,
+				target,
+			);
+			this.readsCache.set(userId, target);
+			const others = [...this.memberMap().keys()].filter((m) => m !== userId);
+			if (access.kind === "private" || this.memberMap().size <= SMALL_GROUP_LIMIT) {
+				await notify(this.env, others, "message.read_receipt", {
+					conversationId,
+					conversationType: access.kind,
+					userId,
+					lastReadSeq: target,
+					readAt: t,
+				});
+			}
+		}
+		const unread = await hubFor(this.env, userId).applyRead(
+			userId,
+			this.summaryOf(access.kind, conversationId, userId),
+			deviceId,
+		);
+		return { ok: true, lastReadSeq: target, ...unread };
+	}
+
+	async typing(conversationId: string, userId: string, typing: boolean): Promise<Access> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const members = this.memberMap();
+		if (access.kind === "group" && members.size > SMALL_GROUP_LIMIT) return access;
+		const others = [...members.keys()].filter((m) => m !== userId);
+		await notify(this.env, others, "message.typing", { conversationId, conversationType: access.kind, userId, typing });
+		return access;
+	}
+
+	// ---- meta ----
 
 	protected setMeta(key: string, value: string): void {
 		this.sql.exec(
@@ -89,6 +667,17 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	protected getMeta(key: string): string | null {
-		return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+		const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+		return stored ?? this.volatileMeta.get(key) ?? null;
 	}
 }
+
+const fail = (code: number, message: string) => ({ ok: false as const, code, message });
+
+const ackOf = (conversationId: string, r: MessageRow, localId: string) => ({
+	messageId: r.message_id,
+	conversationId,
+	sequence: r.seq,
+	timestamp: r.created_at,
+	localId,
+});

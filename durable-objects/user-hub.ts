@@ -1,8 +1,22 @@
 import { DurableObject } from "cloudflare:workers";
+import { SendMessageRequest, TypingFrame } from "../contracts/messages";
+import type { SessionData } from "../contracts/sessions";
 import { CloseCodes, MAX_FRAME_BYTES } from "../contracts/ws";
 import type { Bindings } from "../workers/env";
 import type { AuthContext } from "../workers/lib/auth";
 import { IDENTITY_HEADER } from "../workers/lib/identity";
+import { conversationFor } from "../workers/services/hubs";
+import { resolveConversationId } from "../workers/services/messaging";
+import { notificationFrame } from "../workers/services/notify";
+import {
+	conversationIdsOf,
+	isVisible,
+	type SessionRow,
+	sessionOrder,
+	toSession,
+	unreadOf,
+} from "../workers/services/session-index";
+import type { ConversationSummary, FanoutMessage, FanoutResult } from "./messaging-types";
 
 /** What each hibernated socket remembers about itself. */
 export interface SocketInfo extends AuthContext {
@@ -14,6 +28,13 @@ type FrameHandler = (hub: UserHub, ws: WebSocket, info: SocketInfo, payload: unk
 
 const deviceTag = (deviceId: string) => `device:${deviceId}`;
 
+/** How long conversation-list changes may sit in memory before the alarm writes them. */
+const FLUSH_DELAY_MS = 2000;
+/** A device may repeat the same typing state for a conversation at most this often. */
+const TYPING_INTERVAL_MS = 3000;
+
+const seconds = () => Math.floor(Date.now() / 1000);
+
 /**
  * One per user (`user:<id>`): holds the user's live sockets (one per device, hibernation
  * API) and is the single place that writes frames to them.
@@ -22,7 +43,39 @@ export class UserHub extends DurableObject<Bindings> {
 	/** Client frame types and what they do; features add their handlers here. */
 	static readonly handlers: Record<string, FrameHandler> = {
 		ping: (hub, ws) => hub.send(ws, { type: "pong", payload: null }),
+		"message.send": (hub, ws, info, payload) => hub.onSend(ws, info, payload),
+		"message.typing": (hub, ws, info, payload) => hub.onTyping(ws, info, payload),
 	};
+
+	private sql: SqlStorage;
+	/** The conversation-list index: the truth is in memory, storage trails it by at most one flush. */
+	private sessions = new Map<string, SessionRow>();
+	private dirty = new Set<string>();
+	private flushScheduled = false;
+	private selfId: string | null = null;
+	/** Sends of one device go to their Conversation one after another, so a device's order is kept. */
+	private sendChains = new Map<string, Promise<void>>();
+	private typingSeen = new Map<string, { typing: boolean; at: number }>();
+
+	constructor(ctx: DurableObjectState, env: Bindings) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		ctx.blockConcurrencyWhile(async () => {
+			this.sql.exec(`CREATE TABLE IF NOT EXISTS sessions (
+				conversation_id TEXT PRIMARY KEY,
+				row TEXT NOT NULL
+			)`);
+			this.sql.exec("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+			for (const r of this.sql.exec<{ row: string }>("SELECT row FROM sessions")) {
+				const row = JSON.parse(r.row) as SessionRow;
+				this.sessions.set(row.conversationId, row);
+			}
+			this.selfId =
+				this.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'userId'").toArray()[0]?.value ?? null;
+			// A pending flush alarm at start-up means the previous instance ended with unwritten changes.
+			if ((await ctx.storage.getAlarm()) !== null) await this.rebuild();
+		});
+	}
 
 	async fetch(request: Request): Promise<Response> {
 		if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
@@ -116,6 +169,309 @@ export class UserHub extends DurableObject<Bindings> {
 	/** Device IDs with an open socket. */
 	async connectedDevices(): Promise<string[]> {
 		return this.ctx.getWebSockets().flatMap((ws) => this.infoOf(ws)?.deviceId ?? []);
+	}
+
+	// ---- messaging frames ----
+
+	async onSend(ws: WebSocket, info: SocketInfo, payload: unknown): Promise<void> {
+		const localId =
+			payload && typeof payload === "object" && typeof (payload as { localId?: unknown }).localId === "string"
+				? (payload as { localId: string }).localId
+				: "";
+		const parsed = SendMessageRequest.safeParse(payload ?? {});
+		if (!parsed.success) {
+			const issue = parsed.error.issues[0]!;
+			const path = issue.path.join(".");
+			return this.send(ws, {
+				type: "message.error",
+				payload: { code: 400, message: path ? `${path}: ${issue.message}` : issue.message, localId },
+			});
+		}
+		const previous = this.sendChains.get(info.deviceId) ?? Promise.resolve();
+		const next = previous.then(async () => {
+			const resolved = resolveConversationId(info.userId, parsed.data);
+			const result = resolved.ok
+				? await conversationFor(this.env, resolved.conversationId).send({
+						...parsed.data,
+						conversationId: resolved.conversationId,
+						senderId: info.userId,
+						originDevice: info.deviceId,
+					})
+				: resolved;
+			if (result.ok) this.send(ws, { type: "message.sent", payload: result.ack });
+			else this.send(ws, { type: "message.error", payload: { code: result.code, message: result.message, localId } });
+		});
+		const settled = next.catch((e) => {
+			console.error("message.send failed", String(e));
+			this.send(ws, { type: "message.error", payload: { code: 500, message: "internal error", localId } });
+		});
+		this.sendChains.set(info.deviceId, settled);
+		await settled;
+		if (this.sendChains.get(info.deviceId) === settled) this.sendChains.delete(info.deviceId);
+	}
+
+	async onTyping(ws: WebSocket, info: SocketInfo, payload: unknown): Promise<void> {
+		const parsed = TypingFrame.safeParse(payload ?? {});
+		if (!parsed.success) return this.sendError(ws, 400, `message.typing: ${parsed.error.issues[0]!.message}`);
+		const resolved = resolveConversationId(info.userId, {
+			conversationId: parsed.data.conversationId,
+			conversationType: parsed.data.conversationType ?? "group",
+		});
+		if (!resolved.ok) return this.sendError(ws, resolved.code, resolved.message);
+		// Repeats of the same state are dropped inside the interval; a change always goes through.
+		const key = `${info.deviceId}|${resolved.conversationId}`;
+		const seen = this.typingSeen.get(key);
+		const t = Date.now();
+		if (seen && seen.typing === parsed.data.typing && t - seen.at < TYPING_INTERVAL_MS) return;
+		if (this.typingSeen.size > 1000) {
+			for (const [k, v] of this.typingSeen) if (t - v.at >= TYPING_INTERVAL_MS) this.typingSeen.delete(k);
+		}
+		this.typingSeen.set(key, { typing: parsed.data.typing, at: t });
+		const res = await conversationFor(this.env, resolved.conversationId).typing(
+			resolved.conversationId,
+			info.userId,
+			parsed.data.typing,
+		);
+		if (!res.ok) this.sendError(ws, res.code, res.message);
+	}
+
+	// ---- conversation-list index (RPC from Conversations and routes) ----
+
+	/** A Conversation stored messages: update this member's row (memory) and deliver them live. */
+	async applyMessages(userId: string, summary: ConversationSummary, messages: FanoutMessage[]): Promise<FanoutResult> {
+		const row = this.upsert(userId, summary);
+		for (const m of messages) {
+			this.deliverText(JSON.stringify(notificationFrame("message.new", m.data)), m.excludeDevice);
+			if (m.mentioned) {
+				this.deliverText(
+					JSON.stringify(
+						notificationFrame("message.mentioned", {
+							messageId: m.data.messageId,
+							conversationId: m.data.conversationId,
+							conversationType: m.data.conversationType,
+							fromUserId: m.data.senderId,
+							content: m.preview,
+							sequence: m.data.sequence,
+							sentAt: m.data.createdAt,
+						}),
+					),
+					null,
+				);
+			}
+		}
+		if (messages.some((m) => m.data.senderId !== userId)) {
+			this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", this.unreadData(row))), null);
+		}
+		return { reached: this.ctx.getWebSockets().length, muted: row.isMuted };
+	}
+
+	/** The user read up to `summary.readSeq`: update the row and tell the user's other devices. */
+	async applyRead(
+		userId: string,
+		summary: ConversationSummary,
+		excludeDevice: string | null,
+	): Promise<{ unreadCount: number; totalUnread: number }> {
+		const row = this.upsert(userId, summary);
+		const data = this.unreadData(row);
+		this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", data)), excludeDevice);
+		return { unreadCount: data.unreadCount, totalUnread: data.totalUnread };
+	}
+
+	async listSessions(limit: number, updatedBefore?: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
+		const rows = [...this.sessions.values()]
+			.filter((r) => isVisible(r) && (updatedBefore === undefined || r.updatedAt < updatedBefore))
+			.sort(sessionOrder);
+		return { list: rows.slice(0, limit).map(toSession), hasMore: rows.length > limit };
+	}
+
+	/** Sessions changed at or after `since` (0 = the most relevant `limit`), for /sync. */
+	async sessionsSince(since: number, limit: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
+		const rows = [...this.sessions.values()]
+			.filter((r) => isVisible(r) && (since === 0 || r.updatedAt >= since))
+			.sort(sessionOrder);
+		return { list: rows.slice(0, limit).map(toSession), hasMore: rows.length > limit };
+	}
+
+	async getSession(conversationId: string): Promise<SessionData | null> {
+		const row = this.sessions.get(conversationId);
+		return row && isVisible(row) ? toSession(row) : null;
+	}
+
+	async totalUnread(): Promise<number> {
+		let total = 0;
+		for (const r of this.sessions.values()) if (isVisible(r) && !r.isMuted) total += unreadOf(r);
+		return total;
+	}
+
+	/** Pin/mute are rare user actions: written at once, then the user's other devices are told. */
+	async setPinned(conversationId: string, pinned: boolean, excludeDevice: string): Promise<SessionData | null> {
+		const row = this.sessions.get(conversationId);
+		if (!row || !isVisible(row)) return null;
+		row.isPinned = pinned;
+		row.pinTime = pinned ? seconds() : 0;
+		row.updatedAt = seconds();
+		this.persist(row);
+		const frame = notificationFrame("session.pin_updated", {
+			sessionId: conversationId,
+			isPinned: pinned,
+			pinTime: row.pinTime,
+		});
+		this.deliverText(JSON.stringify(frame), excludeDevice);
+		return toSession(row);
+	}
+
+	async setMuted(conversationId: string, muted: boolean, excludeDevice: string): Promise<SessionData | null> {
+		const row = this.sessions.get(conversationId);
+		if (!row || !isVisible(row)) return null;
+		row.isMuted = muted;
+		row.updatedAt = seconds();
+		this.persist(row);
+		const frame = notificationFrame("session.mute_updated", { sessionId: conversationId, isMuted: muted });
+		this.deliverText(JSON.stringify(frame), excludeDevice);
+		// Muting changes the total the user's badge shows.
+		this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", this.unreadData(row))), null);
+		return toSession(row);
+	}
+
+	/** Hides the session until a newer message arrives. */
+	async deleteSession(conversationId: string, excludeDevice: string): Promise<void> {
+		const row = this.sessions.get(conversationId);
+		if (row) {
+			row.deletedSeq = row.lastSeq;
+			row.isPinned = false;
+			row.pinTime = 0;
+			row.updatedAt = seconds();
+			this.persist(row);
+		}
+		this.deliverText(
+			JSON.stringify(notificationFrame("session.deleted", { sessionId: conversationId })),
+			excludeDevice,
+		);
+	}
+
+	async alarm(): Promise<void> {
+		this.flushScheduled = false;
+		this.flush();
+	}
+
+	private unreadData(row: SessionRow) {
+		let total = 0;
+		for (const r of this.sessions.values()) if (isVisible(r) && !r.isMuted) total += unreadOf(r);
+		return { sessionId: row.conversationId, unreadCount: unreadOf(row), totalUnread: total };
+	}
+
+	/** Applies a Conversation's state (never goes backwards), marks the row for the next flush. */
+	private upsert(userId: string, summary: ConversationSummary, markDirty = true): SessionRow {
+		const t = seconds();
+		let row = this.sessions.get(summary.conversationId);
+		if (!row) {
+			row = {
+				conversationId: summary.conversationId,
+				conversationType: summary.conversationType,
+				targetId: summary.targetId,
+				lastMessageId: "",
+				lastMessageContent: "",
+				lastMessageTime: 0,
+				lastSeq: 0,
+				readSeq: 0,
+				isPinned: false,
+				pinTime: 0,
+				isMuted: false,
+				deletedSeq: 0,
+				createdAt: t,
+				updatedAt: t,
+				arrivedAt: 0,
+			};
+			this.sessions.set(row.conversationId, row);
+		}
+		if (summary.lastSeq >= row.lastSeq) {
+			if (summary.lastSeq > row.lastSeq) row.arrivedAt = Date.now();
+			row.lastSeq = summary.lastSeq;
+			row.lastMessageId = summary.lastMessageId;
+			row.lastMessageContent = summary.lastMessageContent;
+			row.lastMessageTime = summary.lastMessageTime;
+		}
+		row.readSeq = Math.min(row.lastSeq, Math.max(row.readSeq, summary.readSeq));
+		row.updatedAt = t;
+		if (markDirty) this.markDirty(userId, row.conversationId);
+		return row;
+	}
+
+	private markDirty(userId: string, conversationId: string): void {
+		this.dirty.add(conversationId);
+		if (this.flushScheduled) return;
+		this.flushScheduled = true;
+		// Same implicit commit as the alarm: the hub remembers who it is before anything is pending.
+		if (!this.selfId && userId) {
+			this.selfId = userId;
+			this.sql.exec("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('userId', ?)", userId);
+		}
+		void this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+	}
+
+	private flush(): void {
+		if (!this.dirty.size) return;
+		const ids = [...this.dirty];
+		this.dirty.clear();
+		this.ctx.storage.transactionSync(() => {
+			for (const id of ids) {
+				const row = this.sessions.get(id);
+				if (row) this.writeRow(row);
+			}
+		});
+	}
+
+	private persist(row: SessionRow): void {
+		this.dirty.delete(row.conversationId);
+		this.writeRow(row);
+	}
+
+	private writeRow(row: SessionRow): void {
+		this.sql.exec(
+			"INSERT INTO sessions (conversation_id, row) VALUES (?, ?) ON CONFLICT(conversation_id) DO UPDATE SET row = excluded.row",
+			row.conversationId,
+			JSON.stringify(row),
+		);
+	}
+
+	/**
+	 * Rebuilds the index from the Conversations after an instance ended with unflushed changes:
+	 * every conversation already listed plus every friend pair and group from D1 (the only D1
+	 * read of the hub, and only on this recovery path). Pin/mute/delete flags were written at
+	 * once, so they survive; last messages and read positions come back from the Conversations.
+	 */
+	private async rebuild(): Promise<void> {
+		const userId = this.selfId;
+		if (userId) {
+			const ids = new Set(this.sessions.keys());
+			for (const id of await conversationIdsOf(this.env, userId)) ids.add(id);
+			const summaries = await Promise.all(
+				[...ids].map((id) =>
+					conversationFor(this.env, id)
+						.summaryFor(id, userId)
+						.catch(() => null),
+				),
+			);
+			for (const s of summaries) if (s) this.upsert(userId, s, false);
+			this.ctx.storage.transactionSync(() => {
+				for (const row of this.sessions.values()) this.writeRow(row);
+			});
+		}
+		await this.ctx.storage.deleteAlarm();
+	}
+
+	private deliverText(text: string, excludeDevice: string | null): number {
+		let reached = 0;
+		for (const ws of this.ctx.getWebSockets()) {
+			if (excludeDevice && this.infoOf(ws)?.deviceId === excludeDevice) continue;
+			try {
+				ws.send(text);
+				reached++;
+			} catch {
+				// Closing socket: not a delivery.
+			}
+		}
+		return reached;
 	}
 
 	send(ws: WebSocket, frame: object): void {

@@ -12,8 +12,11 @@ import { auth } from "./routes/auth";
 import { blob, files } from "./routes/files";
 import { friends } from "./routes/friends";
 import { groups } from "./routes/groups";
+import { messages } from "./routes/messages";
 import { meta } from "./routes/meta";
 import { rtc } from "./routes/rtc";
+import { sessions } from "./routes/sessions";
+import { sync } from "./routes/sync";
 import { users } from "./routes/users";
 import { ws } from "./routes/ws";
 
@@ -57,6 +60,9 @@ app.route("/api/v1/rtc", rtc);
 app.route("/api/v1/admin", admin);
 // Signed upload/download URLs of the Worker's own byte route (outside the 1 MiB JSON limit).
 app.route("/blob", blob);
+app.route("/api/v1/messages", messages);
+app.route("/api/v1/sessions", sessions);
+app.route("/api/v1/sync", sync);
 app.route("/", meta);
 
 app.notFound((c) => c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

@@ -20,6 +20,12 @@ export interface Secrets {
 	LIVEKIT_URL?: string;
 	ADMIN_JWT_SECRET?: string;
 	ADMIN_BOOTSTRAP_PASSWORD?: string;
+	/** Offline push providers (optional; without them pushes go to the log provider). */
+	FCM_PROJECT_ID?: string;
+	FCM_ACCESS_TOKEN?: string;
+	APNS_BEARER_TOKEN?: string;
+	APNS_TOPIC?: string;
+	APNS_HOST?: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -1,5 +1,7 @@
 import { app } from "./app";
 import type { Bindings } from "./env";
+import { consumePush } from "./push/consumer";
+import type { PushJob } from "./push/jobs";
 import { cleanupExpiredFiles } from "./services/files";
 
 export { CallTimer } from "../durable-objects/call-timer";
@@ -17,4 +19,5 @@ export default {
 			),
 		);
 	},
-} satisfies ExportedHandler<Env>;
+	queue: (batch, env) => consumePush(batch as MessageBatch<PushJob>, env),
+} satisfies ExportedHandler<Env, PushJob>;

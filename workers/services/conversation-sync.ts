@@ -1,5 +1,5 @@
 import { privateConversationId } from "../../contracts/ids";
-import type { MemberSnapshot } from "../../durable-objects/conversation";
+import type { MemberSnapshot, PrivateSnapshot } from "../../durable-objects/conversation";
 import type { Bindings } from "../env";
 import { conversationFor } from "./hubs";
 import { privateChatStatus } from "./relations";
@@ -12,6 +12,15 @@ import { privateChatStatus } from "./relations";
  * so a copy can never drift.
  */
 export async function syncGroupConversation(env: Bindings, groupId: string): Promise<void> {
+	await conversationFor(env, groupId).syncMembers(await loadGroupSnapshot(env, groupId));
+}
+
+export async function syncPrivateConversation(env: Bindings, a: string, b: string): Promise<void> {
+	await conversationFor(env, privateConversationId(a, b)).syncPrivate(await loadPrivateSnapshot(env, a, b));
+}
+
+/** D1's current truth about a group, as the Conversation keeps it (also read lazily by a never-synced Conversation). */
+export async function loadGroupSnapshot(env: Bindings, groupId: string): Promise<MemberSnapshot> {
 	const db = env.DB;
 	const [groupRes, membersRes] = await db.batch<any>([
 		db.prepare("SELECT id, status, is_muted FROM groups WHERE id = ?").bind(groupId),
@@ -33,12 +42,12 @@ export async function syncGroupConversation(env: Bindings, groupId: string): Pro
 					muted: m.is_muted === 1,
 				})),
 	};
-	await conversationFor(env, groupId).syncMembers(snapshot);
+	return snapshot;
 }
 
-export async function syncPrivateConversation(env: Bindings, a: string, b: string): Promise<void> {
+/** Whether a private pair may chat, as the Conversation keeps it. */
+export async function loadPrivateSnapshot(env: Bindings, a: string, b: string): Promise<PrivateSnapshot> {
 	const status = await privateChatStatus(env, a, b);
-	const id = privateConversationId(a, b);
 	const users: [string, string] = a < b ? [a, b] : [b, a];
-	await conversationFor(env, id).syncPrivate({ conversationId: id, users, code: status.code });
+	return { conversationId: privateConversationId(a, b), users, code: status.code };
 }

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { queryInt, UnixSeconds } from "./common";
+
+/** Content types on the wire (WIRE-PROFILE §2); `system` is produced by the server only. */
+export const CONTENT_TYPES = ["text", "image", "audio", "video", "file", "location", "custom", "system"] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+/** The README's integer codes, accepted as input aliases of the strings. */
+export const CONTENT_TYPE_ALIASES: Record<number, ContentType> = {
+	1: "text",
+	2: "image",
+	3: "audio",
+	4: "video",
+	5: "file",
+	6: "location",
+	100: "custom",
+};
+
+/** 32 KiB of UTF-8 per message (WIRE-PROFILE §2). */
+export const MAX_CONTENT_BYTES = 32 * 1024;
+
+/** Business and generic codes a send can be refused with (each answered as `message.error`). */
+export const SendCodes = {
+	/** Empty/unknown field values. */
+	BadInput: 400,
+	/** Content above MAX_CONTENT_BYTES. */
+	TooLarge: 413,
+	NotFriend: 30117,
+	Blocked: 30114,
+	GroupNotFound: 40101,
+	NotGroupMember: 40105,
+	GroupMuted: 40115,
+	/** `replyTo` names no message of this conversation. */
+	MessageNotFound: 50101,
+	/** The conversation is neither a group nor a valid private pair of the sender. */
+	ConversationNotFound: 50107,
+} as const;
+
+export const ConversationType = z
+	.enum(["private", "group", "single"], { error: "conversationType must be private or group" })
+	.transform((v) => (v === "single" ? "private" : v) as "private" | "group");
+
+/**
+ * The body of `message.send` and `POST /messages`. Content checks (non-empty, size, known
+ * type) are made by the Conversation so the WebSocket and HTTP answer with the same codes.
+ */
+export const SendMessageRequest = z.object({
+	conversationId: z
+		.string({ error: "conversationId is required" })
+		.min(1, "conversationId must not be empty")
+		.max(128, "conversationId is too long"),
+	conversationType: ConversationType,
+	contentType: z.union([z.string(), z.number().int()], { error: "contentType is required" }),
+	content: z.string({ error: "content must be a string" }),
+	replyTo: z.string().max(200).optional().default(""),
+	atUsers: z.array(z.string().max(64)).max(100, "atUsers holds at most 100 users").optional().default([]),
+	localId: z.string().max(128, "localId is too long").optional().default(""),
+});
+export type SendMessageInput = z.output<typeof SendMessageRequest>;
+
+export const SendAck = z.object({
+	messageId: z.string(),
+	conversationId: z.string(),
+	sequence: z.number().int(),
+	timestamp: UnixSeconds,
+	localId: z.string(),
+});
+export type SendAckData = z.infer<typeof SendAck>;
+
+/** A message as history, sync and `message.new` carry it (WIRE-PROFILE §6). */
+export const Message = z.object({
+	messageId: z.string(),
+	conversationId: z.string(),
+	conversationType: z.enum(["private", "group"]),
+	senderId: z.string(),
+	contentType: z.string(),
+	content: z.string().describe("empty once recalled"),
+	sequence: z.number().int(),
+	status: z.number().int().describe("0 normal, 1 recalled"),
+	replyTo: z.string(),
+	atUsers: z.array(z.string()),
+	createdAt: UnixSeconds,
+	timestamp: UnixSeconds,
+});
+export type MessageData = z.infer<typeof Message>;
+
+export const SenderInfo = z.object({ userId: z.string(), nickname: z.string(), avatar: z.string() });
+
+export const MessageNew = Message.extend({ senderInfo: SenderInfo });
+
+export const HistoryQuery = z.object({
+	before: queryInt("before", 1, Number.MAX_SAFE_INTEGER).optional(),
+	after: queryInt("after", 0, Number.MAX_SAFE_INTEGER).optional(),
+	limit: queryInt("limit", 1, 100).default(20),
+});
+
+export const HistoryResponse = z.object({ list: z.array(Message), hasMore: z.boolean() });
+
+export const MessageIdParam = z.object({
+	messageId: z.string().min(1, "messageId must not be empty").max(200, "messageId is too long"),
+});
+
+export const RecallResponse = z.object({ messageId: z.string(), recalledAt: UnixSeconds });
+
+/** Client frame `message.typing`. */
+export const TypingFrame = z.object({
+	conversationId: z.string().min(1).max(128),
+	typing: z.boolean().optional().default(true),
+	conversationType: ConversationType.optional(),
+});

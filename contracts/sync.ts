@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { UnixSeconds } from "./common";
+import { ConversationType, Message } from "./messages";
+import { Session } from "./sessions";
+
+export const ConversationSeq = z.object({
+	conversationId: z.string({ error: "conversationId is required" }).min(1).max(128),
+	conversationType: ConversationType.optional(),
+	lastSeq: z.number({ error: "lastSeq must be an integer" }).int().nonnegative().default(0),
+});
+
+export const SyncRequest = z.object({
+	lastSyncTime: UnixSeconds.optional().default(0),
+	conversationSeqs: z.array(ConversationSeq).max(200, "conversationSeqs holds at most 200 entries").default([]),
+});
+
+export const SyncMessagesRequest = z.object({
+	conversationSeqs: z.array(ConversationSeq).max(200, "conversationSeqs holds at most 200 entries"),
+	limitPerConversation: z
+		.number({ error: "limitPerConversation must be an integer" })
+		.int()
+		.min(1, "limitPerConversation must be at least 1")
+		.max(100, "limitPerConversation must be at most 100")
+		.default(50),
+});
+
+export const ConversationMessages = z.object({
+	conversationId: z.string(),
+	conversationType: z.enum(["private", "group"]),
+	messages: z.array(Message).describe("ascending by sequence; recalled ones included with status 1"),
+	hasMore: z.boolean(),
+});
+
+export const SyncFriend = z.object({
+	userId: z.string(),
+	remark: z.string(),
+	updatedAt: UnixSeconds,
+	isDeleted: z.boolean(),
+	userInfo: z.object({ userId: z.string(), nickname: z.string(), avatar: z.string() }),
+});
+
+export const SyncGroup = z.object({
+	groupId: z.string(),
+	name: z.string(),
+	avatar: z.string(),
+	ownerId: z.string(),
+	memberCount: z.number().int(),
+	myRole: z.string(),
+	joinVerify: z.boolean(),
+	updatedAt: UnixSeconds,
+	isDeleted: z.boolean().describe("dissolved, or the caller left"),
+});
+
+export const SyncResponse = z.object({
+	friends: z.object({ list: z.array(SyncFriend), total: z.number().int() }),
+	groups: z.object({ list: z.array(SyncGroup), total: z.number().int() }),
+	sessions: z.object({ list: z.array(Session), hasMore: z.boolean() }),
+	conversations: z.array(ConversationMessages),
+	syncTime: UnixSeconds,
+});
+
+export const SyncMessagesResponse = z.object({ conversations: z.array(ConversationMessages) });

@@ -1,0 +1,77 @@
+import { env, evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ok } from "./fixtures/api";
+import { chatUser, newIn, sendWs } from "./fixtures/chat";
+import { seedFriends, seedGroup } from "./fixtures/social-seed";
+import { connect, type TestSocket } from "./fixtures/ws";
+
+const conv = (id: string) => env.CONVERSATION.getByName(`conv:${id}`);
+const hub = (userId: string) => env.USER_HUB.getByName(`user:${userId}`);
+const seqsIn = (s: TestSocket, id: string) => s.frames.filter(newIn(id)).map((f) => f.payload.data.sequence as number);
+
+describe("eviction loses nothing", () => {
+	it("keeps order, sequences and exact unread counts when the Conversation and UserHubs are evicted between sends", async () => {
+		const [alice, bob, carol] = await Promise.all([chatUser(), chatUser(), chatUser()]);
+		const ab = await seedFriends(alice.userId, bob.userId);
+		const g = await seedGroup(carol.userId, [alice.userId, bob.userId]);
+		let aliceSock: TestSocket = alice.a;
+		const bobSockets: TestSocket[] = [bob.b];
+		const bobSock = () => bobSockets[bobSockets.length - 1]!;
+
+		for (let i = 1; i <= 6; i++) {
+			const ack = await sendWs(aliceSock, { conversationId: ab, conversationType: "private", content: `m${i}` });
+			expect(ack.payload.sequence).toBe(i);
+			const gack = await sendWs(carol.a, { conversationId: g, conversationType: "group", content: `g${i}` });
+			expect(gack.payload.sequence).toBe(i);
+			await bobSock().waitFor(
+				(s) => (seqsIn(s, ab).includes(i) && seqsIn(s, g).includes(i)) || undefined,
+				5000,
+				`message ${i}`,
+			);
+
+			await evictDurableObject(conv(ab));
+			await evictDurableObject(conv(g));
+			if (i % 2 === 0) {
+				// Hubs lose their sockets and their unflushed list index with them; devices reconnect.
+				await evictDurableObject(hub(bob.userId));
+				await evictDurableObject(hub(alice.userId));
+				aliceSock = await connect(alice.token);
+				bobSockets.push(await connect(bob.tokenB));
+			}
+		}
+		// Every message reached Bob exactly once, in order, across all his reconnections.
+		expect(bobSockets.flatMap((s) => seqsIn(s, ab))).toEqual([1, 2, 3, 4, 5, 6]);
+		expect(bobSockets.flatMap((s) => seqsIn(s, g))).toEqual([1, 2, 3, 4, 5, 6]);
+
+		const history = await ok("GET", `/sessions/${ab}/messages`, { token: bob.token });
+		expect(history.list.map((m: any) => m.content)).toEqual(["m6", "m5", "m4", "m3", "m2", "m1"]);
+		expect((await ok("GET", `/sessions/${ab}`, { token: bob.token })).unreadCount).toBe(6);
+		expect((await ok("GET", `/sessions/${g}`, { token: bob.token })).unreadCount).toBe(6);
+		expect((await ok("GET", "/sessions/unread/total", { token: bob.token })).totalUnread).toBe(12);
+		// The sender's own messages are read; the group's are not.
+		expect((await ok("GET", `/sessions/${ab}`, { token: alice.token })).unreadCount).toBe(0);
+		expect((await ok("GET", "/sessions/unread/total", { token: alice.token })).totalUnread).toBe(6);
+
+		await ok("POST", `/sessions/${ab}/read`, { token: bob.token, body: { lastReadSeq: 4 } });
+		await evictDurableObject(hub(bob.userId));
+		await evictDurableObject(conv(ab));
+		expect((await ok("GET", `/sessions/${ab}`, { token: bob.token })).unreadCount).toBe(2);
+		expect((await ok("GET", "/sessions/unread/total", { token: bob.token })).totalUnread).toBe(8);
+		const again = await sendWs(await connect(alice.token), {
+			conversationId: ab,
+			conversationType: "private",
+			content: "m7",
+		});
+		expect(again.payload.sequence).toBe(7);
+		// The fan-out to Bob's hub has finished once his live socket has the message.
+		const live = await connect(bob.token);
+		await sendWs(carol.a, { conversationId: g, conversationType: "group", content: "g7" });
+		await live.waitFor((s) => seqsIn(s, g).includes(7) || undefined);
+		expect(
+			(await ok("GET", "/sessions", { token: bob.token })).list.map((s: any) => [s.sessionId, s.unreadCount]),
+		).toEqual([
+			[g, 7],
+			[ab, 3],
+		]);
+	});
+});

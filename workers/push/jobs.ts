@@ -1,0 +1,60 @@
+import type { Bindings } from "../env";
+
+/** Notification types that reach an offline user as a push (push.md). */
+export const PUSHABLE = [
+	"message.new",
+	"message.mentioned",
+	"friend.request",
+	"group.invited",
+	"livekit.call_invite",
+] as const;
+export type PushableType = (typeof PUSHABLE)[number];
+
+const TITLES: Record<PushableType, string> = {
+	"message.new": "新消息",
+	"message.mentioned": "有人@了你",
+	"friend.request": "好友申请",
+	"group.invited": "群组邀请",
+	"livekit.call_invite": "来电",
+};
+
+/** One queued push: who, what kind, and the (preview) text; the consumer applies the user's settings. */
+export interface PushJob {
+	userId: string;
+	type: PushableType;
+	title: string;
+	body: string;
+	/** Conversation the push is about ("" if none), so clients can open it. */
+	conversationId: string;
+	/** String extras delivered with the push. */
+	data: Record<string, string>;
+}
+
+export const pushJob = (
+	userId: string,
+	type: PushableType,
+	body: string,
+	data: Record<string, string> = {},
+	conversationId = "",
+): PushJob => ({ userId, type, title: TITLES[type], body, conversationId, data });
+
+export async function enqueuePush(env: Bindings, jobs: PushJob[]): Promise<void> {
+	for (let i = 0; i < jobs.length; i += 100) {
+		await env.PUSH_QUEUE.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+	}
+}
+
+/**
+ * For other features (friend requests, group invites, calls): after `notify()`, queue a push
+ * for every target that no device reached.
+ */
+export async function pushIfOffline(
+	env: Bindings,
+	reached: Map<string, number>,
+	type: PushableType,
+	body: string,
+	data: Record<string, string> = {},
+): Promise<void> {
+	const offline = [...reached].filter(([, n]) => n === 0).map(([userId]) => pushJob(userId, type, body, data));
+	if (offline.length) await enqueuePush(env, offline);
+}

@@ -1,0 +1,88 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { Message, MessageIdParam, RecallResponse, SendAck, SendMessageRequest } from "../../contracts/messages";
+import type { AppEnv } from "../env";
+import { requireUser } from "../lib/auth";
+import { ok } from "../lib/envelope";
+import { doc, validate } from "../lib/validate";
+import { conversationFor } from "../services/hubs";
+import { apiErrorOf, conversationOfMessage, resolveConversationId } from "../services/messaging";
+
+/** Message operations beyond the WebSocket (paths of later upstream versions, camelCase). */
+export const messages = new Hono<AppEnv>();
+
+messages.post(
+	"/",
+	requireUser,
+	doc({
+		summary: "Send a message over HTTP (same body, checks, ordering and idempotency as message.send)",
+		tags: ["messages"],
+		response: SendAck,
+	}),
+	validate("json", SendMessageRequest),
+	async (c) => {
+		const body = c.req.valid("json");
+		const me = c.var.auth;
+		const resolved = resolveConversationId(me.userId, body);
+		if (!resolved.ok) throw apiErrorOf(resolved);
+		const result = await conversationFor(c.env, resolved.conversationId).send({
+			...body,
+			conversationId: resolved.conversationId,
+			senderId: me.userId,
+			originDevice: me.deviceId,
+		});
+		if (!result.ok) throw apiErrorOf(result);
+		return ok(c, result.ack);
+	},
+);
+
+messages.get(
+	"/:messageId",
+	requireUser,
+	doc({ summary: "One message (participants only; not one you deleted)", tags: ["messages"], response: Message }),
+	validate("param", MessageIdParam),
+	async (c) => {
+		const { messageId } = c.req.valid("param");
+		const { conversationId, stub } = conversationOfMessage(c.env, messageId);
+		const res = await stub.getMessage(conversationId, c.var.auth.userId, messageId);
+		if (!res.ok) throw apiErrorOf(res);
+		return ok(c, res.message);
+	},
+);
+
+messages.post(
+	"/:messageId/recall",
+	requireUser,
+	doc({
+		summary:
+			"Recall a message: the sender within 2 minutes, a group owner/admin any time; members get message.recalled",
+		tags: ["messages"],
+		response: RecallResponse,
+	}),
+	validate("param", MessageIdParam),
+	async (c) => {
+		const { messageId } = c.req.valid("param");
+		const { conversationId, stub } = conversationOfMessage(c.env, messageId);
+		const res = await stub.recall(conversationId, c.var.auth.userId, messageId);
+		if (!res.ok) throw apiErrorOf(res);
+		return ok(c, { messageId, recalledAt: res.recalledAt });
+	},
+);
+
+messages.delete(
+	"/:messageId",
+	requireUser,
+	doc({
+		summary: "Delete a message for the caller only (others still see it)",
+		tags: ["messages"],
+		response: z.null(),
+	}),
+	validate("param", MessageIdParam),
+	async (c) => {
+		const { messageId } = c.req.valid("param");
+		const { conversationId, stub } = conversationOfMessage(c.env, messageId);
+		const res = await stub.hide(conversationId, c.var.auth.userId, messageId);
+		if (!res.ok) throw apiErrorOf(res);
+		return ok(c);
+	},
+);

@@ -1,0 +1,59 @@
+import { CONTENT_TYPE_ALIASES, CONTENT_TYPES, type ContentType } from "../../contracts/messages";
+
+/** Resolves a client contentType (string or README integer alias); `system` is server-only. */
+export function resolveContentType(value: string | number): ContentType | null {
+	if (typeof value === "number") return CONTENT_TYPE_ALIASES[value] ?? null;
+	const v = value.trim().toLowerCase();
+	if (/^\d+$/.test(v)) return CONTENT_TYPE_ALIASES[Number(v)] ?? null;
+	if (v === "system") return null;
+	return (CONTENT_TYPES as readonly string[]).includes(v) ? (v as ContentType) : null;
+}
+
+const PREVIEW_LABELS: Record<string, string> = {
+	image: "[图片]",
+	video: "[视频]",
+	audio: "[语音]",
+	file: "[文件]",
+	location: "[位置]",
+	card: "[名片]",
+};
+
+export const RECALLED_PREVIEW = "[消息已撤回]";
+const PREVIEW_CHARS = 100;
+
+/**
+ * The preview text of a message (messages-and-websocket.md §3 literals). Text content may be
+ * a JSON document with a `text` field or plain text; cut by characters, never mid-character.
+ */
+export function previewOf(contentType: string, content: string, status = 0): string {
+	if (status === 1) return RECALLED_PREVIEW;
+	if (contentType !== "text") return PREVIEW_LABELS[contentType] ?? "[消息]";
+	let text = content;
+	if (content.startsWith("{")) {
+		try {
+			const parsed = JSON.parse(content) as { text?: unknown };
+			text = typeof parsed.text === "string" ? parsed.text : "[文本消息]";
+		} catch {
+			// Plain text that merely starts with a brace.
+		}
+	}
+	const chars = [...text];
+	return chars.length > PREVIEW_CHARS ? `${chars.slice(0, PREVIEW_CHARS).join("")}...` : text;
+}
+
+export const utf8Length = (s: string) => new TextEncoder().encode(s).byteLength;
+
+/**
+ * Message IDs carry their conversation so any route can find the owning Conversation object
+ * without an index: `<conversationId>.<sequence>.<random>`. Conversation IDs never contain a dot.
+ */
+export function newMessageId(conversationId: string, sequence: number): string {
+	const random = [...crypto.getRandomValues(new Uint8Array(6))].map((b) => b.toString(16).padStart(2, "0")).join("");
+	return `${conversationId}.${sequence}.${random}`;
+}
+
+export function conversationOfMessageId(messageId: string): string | null {
+	const parts = messageId.split(".");
+	if (parts.length !== 3 || !parts[0] || !/^\d+$/.test(parts[1]!)) return null;
+	return parts[0];
+}

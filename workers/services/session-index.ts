@@ -1,0 +1,68 @@
+import { privateConversationId } from "../../contracts/ids";
+import type { SessionData } from "../../contracts/sessions";
+import type { ConversationKind } from "../../durable-objects/messaging-types";
+import type { Bindings } from "../env";
+
+/** One row of a user's conversation list as the UserHub keeps it (memory first, flushed by alarm). */
+export interface SessionRow {
+	conversationId: string;
+	conversationType: ConversationKind;
+	targetId: string;
+	lastMessageId: string;
+	lastMessageContent: string;
+	lastMessageTime: number;
+	lastSeq: number;
+	readSeq: number;
+	isPinned: boolean;
+	pinTime: number;
+	isMuted: boolean;
+	/** The session is hidden while `lastSeq <= deletedSeq`; a newer message brings it back. */
+	deletedSeq: number;
+	createdAt: number;
+	updatedAt: number;
+	/** Milliseconds when the last message reached this hub: orders messages of the same second. */
+	arrivedAt: number;
+}
+
+export const unreadOf = (r: SessionRow) => Math.max(0, r.lastSeq - r.readSeq);
+export const isVisible = (r: SessionRow) => r.lastSeq > r.deletedSeq;
+
+export const toSession = (r: SessionRow): SessionData => ({
+	sessionId: r.conversationId,
+	sessionType: r.conversationType,
+	targetId: r.targetId,
+	lastMessageId: r.lastMessageId,
+	lastMessageContent: r.lastMessageContent,
+	lastMessageTime: r.lastMessageTime,
+	lastSeq: r.lastSeq,
+	readSeq: r.readSeq,
+	unreadCount: unreadOf(r),
+	isPinned: r.isPinned,
+	isMuted: r.isMuted,
+	pinTime: r.pinTime,
+	createdAt: r.createdAt,
+	updatedAt: r.updatedAt,
+});
+
+/** Pinned first (latest pin first), then by last message time, newest first. */
+export const sessionOrder = (a: SessionRow, b: SessionRow) =>
+	Number(b.isPinned) - Number(a.isPinned) ||
+	(a.isPinned ? b.pinTime - a.pinTime : 0) ||
+	b.lastMessageTime - a.lastMessageTime ||
+	(b.arrivedAt ?? 0) - (a.arrivedAt ?? 0) ||
+	(a.conversationId < b.conversationId ? -1 : 1);
+
+/**
+ * Every conversation a user may have messages in, from D1 (friends, past and present, and
+ * groups): only read when a UserHub rebuilds an index it lost before flushing — never per message.
+ */
+export async function conversationIdsOf(env: Bindings, userId: string): Promise<string[]> {
+	const [friends, groups] = await env.DB.batch<{ id: string }>([
+		env.DB.prepare("SELECT friend_id AS id FROM friendships WHERE user_id = ?").bind(userId),
+		env.DB.prepare("SELECT group_id AS id FROM group_members WHERE user_id = ?").bind(userId),
+	]);
+	return [
+		...friends!.results.filter((r) => r.id !== userId).map((r) => privateConversationId(userId, r.id)),
+		...groups!.results.map((r) => r.id),
+	];
+}
