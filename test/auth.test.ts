@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, fails, ok } from "./fixtures/api";
+import { fails, ok } from "./fixtures/api";
 import { claimsOf, expiredCopy } from "./fixtures/tokens";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
