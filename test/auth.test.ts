@@ -11,7 +11,7 @@ const randomDigits = (n: number) => Array.from({ length: n }, () => Math.floor(M
 const chinaPhone = () => `13${randomDigits(9)}`;
 const e164Phone = () => `+44${randomDigits(10)}`;
 
-const registerBody = (over: Record<string, unknown> = {}) => ({
+const registerBody = (over: Record<string, unknown> = {}): Record<string, any> => ({
 	email: `a${tag()}@example.com`,
 	password: PASSWORD,
 	verifyCode: "123456",
