@@ -119,9 +119,21 @@ export class UserHub extends DurableObject<Bindings> {
 		return ended;
 	}
 
+	/** Closes the sockets opened under the given device sessions (e.g. a session a new login replaced). */
+	async closeSessions(sessionIds: string[], code: number, reason: string): Promise<number> {
+		let closed = 0;
+		for (const id of sessionIds) {
+			for (const ws of this.ctx.getWebSockets(`sid:${id}`)) {
+				this.closeSocket(ws, code, reason);
+				closed++;
+			}
+		}
+		return closed;
+	}
+
 	/** Device IDs with an open socket. */
 	async connectedDevices(): Promise<string[]> {
-		return this.ctx.getWebSockets().flatMap((ws) => this.infoOf(ws)?.deviceId ?? []);
+		return [...new Set(this.ctx.getWebSockets().flatMap((ws) => this.infoOf(ws)?.deviceId ?? []))];
 	}
 
 	send(ws: WebSocket, frame: object): void {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fails, ok } from "./fixtures/api";
 import { claimsOf, expiredCopy } from "./fixtures/tokens";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";
-import { connect } from "./fixtures/ws";
+import { connect, roundTrip } from "./fixtures/ws";
 
 let seq = 0;
 const tag = () => `${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -99,6 +99,10 @@ describe("POST /auth/register", () => {
 			[{ deviceId: undefined }, 400, /deviceId/],
 			[{ password: undefined }, 400, /password/],
 			[{ nickname: "x".repeat(21) }, 400, /nickname/],
+			[{ deviceType: 5 }, 400, /^deviceType must be a string, not number$/],
+			[{ deviceType: undefined }, 400, /^deviceType is required$/],
+			[{ email: ["a@b.co"] }, 400, /^email must be a string, not array$/],
+			[{ password: null }, 400, /^password must be a string, not null$/],
 		];
 		for (const [over, code, message] of cases) {
 			const res = await fails("POST", "/auth/register", 400, code, { body: registerBody(over) });
@@ -167,12 +171,22 @@ describe("POST /auth/login", () => {
 		await ok("GET", "/users/me", { token: u.token });
 	});
 
-	it("logging in again on the same device replaces that device's session", async () => {
+	it("logging in again on the same device replaces that device's session and closes its old socket", async () => {
 		const u = await registerUser();
+		const other = await loginDevice(u, `other-${tag()}`);
+		const oldSocket = await connect(u.token);
+		const otherSocket = await connect(other.token);
 		const again = await ok("POST", "/auth/login", { body: loginBody(u.email, { deviceId: u.deviceId }) });
+		expect((await oldSocket.waitForClose()).code).toBe(4001);
 		await fails("GET", "/users/me", 401, 10109, { token: u.token });
 		await fails("POST", "/auth/refresh", 401, 10107, { body: { refreshToken: u.refreshToken } });
 		await ok("GET", "/users/me", { token: again.accessToken });
+		const fresh = await connect(again.accessToken);
+		await roundTrip(fresh);
+		await roundTrip(otherSocket);
+		expect(otherSocket.closed).toBeNull();
+		fresh.close();
+		otherSocket.close();
 	});
 });
 
@@ -291,6 +305,12 @@ describe("access tokens on protected routes", () => {
 		await fails("GET", "/users/me", 401, 10109, { token: "abc.def.ghi" });
 		await fails("GET", "/users/me", 401, 10109, { token: u.refreshToken });
 		await fails("GET", "/users/me", 401, 10110, { token: await expiredCopy(u.token) });
+	});
+
+	it("accepts the Bearer scheme in any case", async () => {
+		const u = await registerUser();
+		await ok("GET", "/users/me", { headers: { Authorization: `bearer ${u.token}` } });
+		await ok("GET", "/users/me", { headers: { Authorization: `BEARER  ${u.token}` } });
 	});
 });
 

@@ -89,6 +89,19 @@ describe("PUT /users/me", () => {
 			951782400,
 		);
 		expect((await ok("PUT", "/users/me", { token: u.token, body: { birthday: 86400 } })).birthday).toBe(86400);
+		// A timestamp keeps the calendar date it was written with, whatever its offset.
+		for (const birthday of ["1990-01-01T00:30:00+08:00", "1990-01-01T23:00:00-05:00"]) {
+			expect((await ok("PUT", "/users/me", { token: u.token, body: { birthday } })).birthday).toBe(631152000);
+		}
+	});
+
+	it("trims the nickname before checking and storing it", async () => {
+		const u = await registerUser();
+		const nickname = `trim${tag()}`.slice(0, 18);
+		expect((await ok("PUT", "/users/me", { token: u.token, body: { nickname: ` ${nickname} ` } })).nickname).toBe(
+			nickname,
+		);
+		await fails("PUT", "/users/me", 400, 400, { token: u.token, body: { nickname: "   " } });
 	});
 
 	it("keeps the own nickname and accepts 20 characters counted as characters", async () => {
@@ -105,8 +118,11 @@ describe("PUT /users/me", () => {
 			[{ nickname: "x".repeat(21) }, /nickname/],
 			[{ gender: 3 }, /gender/],
 			[{ gender: 1.5 }, /gender/],
-			[{ gender: "1" }, /gender/],
+			[{ gender: "1" }, /^gender must be a number, not string$/],
+			[{ nickname: 5 }, /^nickname must be a string, not number$/],
 			[{ birthday: "yesterday" }, /birthday/],
+			[{ birthday: "2001-02-29" }, /birthday/],
+			[{ birthday: true }, /^birthday must be an RFC 3339 timestamp, a date/],
 			[{ birthday: -5 }, /birthday/],
 			[{ avatar: "x".repeat(501) }, /avatar/],
 			[{ signature: "x".repeat(201) }, /signature/],
@@ -245,6 +261,20 @@ describe("GET /users/search", () => {
 		expect(found.users[0]).not.toHaveProperty("phone");
 		// A part of the number is not a match.
 		expect((await ok("GET", `/users/search?keyword=${target.phone.slice(0, 8)}`, { token: me.token })).total).toBe(0);
+
+		// An E.164 number typed without encoding its "+" (which then arrives as a space) still matches.
+		const e164 = await ok("POST", "/auth/register", {
+			body: {
+				phoneNumber: `+49${randomDigits(10)}`,
+				password: PASSWORD,
+				verifyCode: "1",
+				deviceType: "web",
+				deviceId: `d-${tag()}`,
+				clientVersion: "1",
+			},
+		});
+		const unencoded = await ok("GET", `/users/search?keyword=${e164.user.phone}`, { token: me.token });
+		expect(unencoded.users.map((u: { userId: string }) => u.userId)).toEqual([e164.userId]);
 
 		await ok("PUT", "/users/me/settings", { token: target.token, body: { searchByPhone: false } });
 		expect(await ok("GET", `/users/search?keyword=${target.phone}`, { token: me.token })).toEqual({

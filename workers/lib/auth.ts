@@ -76,7 +76,8 @@ export const requireUser: MiddlewareHandler<AppEnv> = withMeta(
 	async (c, next) => {
 		const header = c.req.header("Authorization");
 		if (!header) throw unauthorized("missing authorization header");
-		const match = /^Bearer (\S+)$/.exec(header);
+		// The scheme name is case-insensitive (RFC 9110 §11.1).
+		const match = /^Bearer +(\S+)$/i.exec(header.trim());
 		if (!match) throw unauthorized("invalid authorization header format");
 		c.set("auth", await authenticate(c.env, match[1]!));
 		await next();

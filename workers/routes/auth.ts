@@ -25,7 +25,13 @@ import {
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
 import { notify } from "../services/notify";
-import { endSessions, mintTokens, openSessionStatements } from "../services/sessions-auth";
+import {
+	activeDeviceSessions,
+	closeReplacedSessions,
+	endSessions,
+	mintTokens,
+	openSessionStatements,
+} from "../services/sessions-auth";
 import { checkNickname, newQrcodeStatements, type UserRow, userRowToLoginUser } from "../services/users";
 
 export const auth = new Hono<AppEnv>();
@@ -135,10 +141,12 @@ auth.post(
 			sid: crypto.randomUUID(),
 			refreshJti: crypto.randomUUID(),
 		};
+		const replaced = await activeDeviceSessions(c.env, user.id, body.deviceId);
 		await db.batch([
 			db.prepare("DELETE FROM login_failures WHERE account = ?").bind(throttleKey),
 			...openSessionStatements(c.env, session),
 		]);
+		await closeReplacedSessions(c.env, user.id, replaced);
 		const tokens = await mintTokens(c.env, session);
 		return ok(c, { userId: user.id, ...tokens, user: userRowToLoginUser(user) });
 	},
