@@ -266,6 +266,26 @@ describe("HTTP edges", () => {
 		const actual = await raw("GET", "/health", { headers: { Origin: "https://app.example.com" } });
 		expect(actual.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
 		expect(actual.headers.get("Access-Control-Expose-Headers")).toMatch(/Retry-After/);
+
+		// Errors carry the CORS headers too, or a browser client could not read why it failed.
+		const origin = { Origin: "https://app.example.com" };
+		const big = "x".repeat(1024 * 1024 + 1);
+		for (const res of [
+			await raw("GET", "/api/v1/users/me", { headers: origin }),
+			await raw("GET", "/api/v1/nope", { headers: origin }),
+			await raw("GET", "/api/v1/auth/login", { headers: origin }),
+			await raw("POST", "/api/v1/auth/login", {
+				headers: { ...origin, "Content-Type": "application/json" },
+				body: "{",
+			}),
+			await raw("POST", "/api/v1/auth/login", {
+				headers: { ...origin, "Content-Type": "application/json" },
+				body: big,
+			}),
+		]) {
+			expect(res.status).toBeGreaterThanOrEqual(400);
+			expect(res.headers.get("Access-Control-Allow-Origin"), String(res.status)).toBe("https://app.example.com");
+		}
 	});
 
 	it("sets the security headers on every response", async () => {
