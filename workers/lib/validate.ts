@@ -14,6 +14,8 @@ export interface RouteMeta {
 	auth?: "user" | "admin" | "public";
 	/** Success status, when not 200. */
 	status?: number;
+	/** The success body is `response` itself, not wrapped in the envelope (e.g. the OpenAPI document). */
+	raw?: boolean;
 	request?: { target: Target; schema: z.ZodType; optional?: boolean };
 }
 

@@ -10,9 +10,10 @@ export const meta = new Hono<AppEnv>();
 meta.get(
 	"/api/v1/openapi.json",
 	doc({
-		summary: "This OpenAPI 3.1 document (raw, not wrapped in the envelope)",
+		summary: "This OpenAPI 3.1 document",
 		description: "The interactive reference is served at GET /docs.",
 		tags: ["meta"],
+		raw: true,
 	}),
 	(c) => c.json(openapi),
 );
