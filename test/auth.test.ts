@@ -46,9 +46,27 @@ describe("POST /auth/register", () => {
 		});
 		const claims = claimsOf(data.accessToken);
 		expect(claims).toMatchObject({ userId: data.userId, deviceId: body.deviceId, tokenType: "access" });
+		const session = await env.DB.prepare("SELECT id FROM device_sessions WHERE user_id = ? AND device_id = ?")
+			.bind(data.userId, body.deviceId)
+			.first<{ id: string }>();
+		expect(claims.sid).toBe(session?.id);
+		expect(claims.exp - claims.iat).toBe(7200);
 		expect(claimsOf(data.refreshToken).tokenType).toBe("refresh");
 		const me = await ok("GET", "/users/me", { token: data.accessToken });
 		expect(me).toMatchObject({ userId: data.userId, nickname: body.nickname, email: body.email, phone: "" });
+	});
+
+	it("stores passwords as salted PBKDF2-SHA256 with 100,000 iterations", async () => {
+		const a = await registerUser();
+		const b = await registerUser();
+		const hashes = await env.DB.prepare("SELECT password_hash AS h FROM users WHERE id IN (?, ?)")
+			.bind(a.userId, b.userId)
+			.all<{ h: string }>();
+		expect(hashes.results).toHaveLength(2);
+		for (const { h } of hashes.results) expect(h).toMatch(/^pbkdf2\$100000\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
+		// Same password, different salts, different hashes.
+		expect(hashes.results[0]!.h).not.toBe(hashes.results[1]!.h);
+		expect(JSON.stringify(hashes.results)).not.toContain(PASSWORD);
 	});
 
 	it("accepts a mainland-China phone number and logs in with it", async () => {

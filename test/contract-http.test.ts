@@ -129,7 +129,12 @@ async function send(op: Operation, token: string | undefined, bad: BadBody) {
 	const headers: Record<string, string> = {};
 	if (token) headers.Authorization = `Bearer ${token}`;
 	if (bad.contentType !== null) headers["Content-Type"] = bad.contentType ?? "application/json";
-	const path = op.path.replace(/:([A-Za-z0-9_]+)/g, "malformed-test-$1");
+	// Path parameters get values their own schema accepts, so only the body is wrong.
+	const paramSchema = op.requests.find((r) => r.target === "param")?.schema;
+	const params = paramSchema ? (toJsonSchema(paramSchema).properties ?? {}) : {};
+	const path = op.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) =>
+		encodeURIComponent(String(params[name] ? sampleOf(params[name]!) : `malformed-test-${name}`)),
+	);
 	return SELF.fetch(`${BASE}${path}`, { method: op.method, headers, body: bad.raw });
 }
 
