@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { CloseCodes, MAX_FRAME_BYTES } from "../contracts/ws";
 import type { Bindings } from "../workers/env";
-import type { AuthContext } from "../workers/lib/auth";
+import { type AuthContext, sessionState } from "../workers/lib/auth";
 import { IDENTITY_HEADER } from "../workers/lib/identity";
 
 /** What each hibernated socket remembers about itself. */
@@ -45,6 +45,13 @@ export class UserHub extends DurableObject<Bindings> {
 		const [client, server] = [pair[0], pair[1]];
 		this.ctx.acceptWebSocket(server, [deviceTag(identity.deviceId), `sid:${identity.sessionId}`]);
 		server.serializeAttachment({ ...identity, connectedAt: Date.now() } satisfies SocketInfo);
+
+		// The Worker checked the session, but it may have ended since (logout, password change)
+		// with its sockets closed before this one existed. Checking again now that the socket is
+		// registered closes that gap: a later end finds the socket, an earlier one is seen here.
+		if ((await sessionState(this.env, identity.userId, identity.sessionId)) !== "active") {
+			this.closeSocket(server, CloseCodes.SessionEnded, "session ended");
+		}
 
 		const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((s) => s.trim());
 		const headers = new Headers();

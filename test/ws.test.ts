@@ -1,9 +1,10 @@
 import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { IDENTITY_HEADER } from "../workers/lib/identity";
 import { BASE, ok } from "./fixtures/api";
-import { expiredCopy } from "./fixtures/tokens";
+import { claimsOf, expiredCopy } from "./fixtures/tokens";
 import { loginDevice, registerUser } from "./fixtures/users";
-import { connect, roundTrip, type TestSocket } from "./fixtures/ws";
+import { connect, roundTrip, TestSocket } from "./fixtures/ws";
 
 let seq = 0;
 const tag = () => `${Date.now().toString(36)}${(seq++).toString(36)}`;
@@ -159,6 +160,21 @@ describe("live channel: devices", () => {
 		expect((await sb.waitForClose()).code).toBe(4003);
 		expect(sa.closed).toBeNull();
 		sa.close();
+	});
+
+	it("a socket that reaches the hub after its session ended is closed at once (4003)", async () => {
+		const u = await registerUser();
+		// The Worker's check passed; then the session ended before the hub registered the socket.
+		await env.DB.prepare("UPDATE device_sessions SET revoked_at = 1 WHERE user_id = ?").bind(u.userId).run();
+		const identity = { userId: u.userId, deviceId: u.deviceId, deviceType: "Web", sessionId: claimsOf(u.token).sid };
+		const res = await env.USER_HUB.getByName(`user:${u.userId}`).fetch("http://hub/", {
+			headers: { Upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) },
+		});
+		expect(res.status).toBe(101);
+		res.webSocket!.accept();
+		const s = new TestSocket(res.webSocket!, null);
+		expect((await s.waitForClose()).code).toBe(4003);
+		expect(await env.USER_HUB.getByName(`user:${u.userId}`).connectedDevices()).toEqual([]);
 	});
 
 	it("a client that closes is no longer counted as connected", async () => {
