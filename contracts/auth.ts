@@ -10,11 +10,13 @@ export const PhoneNumber = z
 	.refine(
 		(v) => CHINA_MOBILE.test(v) || E164.test(v),
 		"phoneNumber must be a mainland-China mobile number or E.164 (+ and 8-15 digits)",
-	);
+	)
+	.meta({ examples: ["13800138000", "+447700900123"] });
 export const Email = z
 	.string()
 	.max(100, "email must be at most 100 characters")
-	.regex(EMAIL, "email is not a valid address");
+	.regex(EMAIL, "email is not a valid address")
+	.meta({ examples: ["user@example.com"] });
 /** Strength is checked by the handler so that a weak password gets its own business code (10103). */
 export const Password = z.string({ error: "password is required" }).min(1, "password is required").max(1024);
 

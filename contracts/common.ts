@@ -26,6 +26,8 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 
 export const DeviceType = z
 	.string({ error: "deviceType is required" })
+	// On the input side: a transform's own metadata describes its output.
+	.meta({ examples: ["iOS"] })
 	.transform((v, ctx) => {
 		const canonical = ({ ios: "iOS", android: "Android", web: "Web", pc: "PC" } as const)[
 			v.toLowerCase() as "ios" | "android" | "web" | "pc"

@@ -18,7 +18,7 @@ export const UserProfile = z.object({
 
 export const UpdateProfileRequest = z
 	.object({
-		nickname: z.string(),
+		nickname: z.string().trim(),
 		avatar: z.string().max(500, "avatar must be at most 500 characters"),
 		signature: z.string().max(200, "signature must be at most 200 characters"),
 		gender: z
@@ -26,11 +26,14 @@ export const UpdateProfileRequest = z
 			.int("gender must be 0, 1 or 2")
 			.min(0, "gender must be 0, 1 or 2")
 			.max(2, "gender must be 0, 1 or 2"),
-		birthday: z.union([
-			z.iso.datetime({ offset: true, error: "birthday must be an RFC 3339 timestamp" }),
-			z.iso.date({ error: "birthday must be a date" }),
-			UnixSeconds,
-		]),
+		birthday: z.union(
+			[
+				z.iso.datetime({ offset: true, error: "birthday must be an RFC 3339 timestamp" }),
+				z.iso.date({ error: "birthday must be a date" }),
+				UnixSeconds,
+			],
+			{ error: "birthday must be an RFC 3339 timestamp, a date (YYYY-MM-DD) or Unix seconds" },
+		),
 		region: z.string().max(100, "region must be at most 100 characters"),
 	})
 	.partial();

@@ -3,7 +3,7 @@ import { SendMessageRequest, TypingFrame } from "../contracts/messages";
 import type { SessionData } from "../contracts/sessions";
 import { CloseCodes, MAX_FRAME_BYTES } from "../contracts/ws";
 import type { Bindings } from "../workers/env";
-import type { AuthContext } from "../workers/lib/auth";
+import { type AuthContext, sessionState } from "../workers/lib/auth";
 import { IDENTITY_HEADER } from "../workers/lib/identity";
 import { conversationFor } from "../workers/services/hubs";
 import { resolveConversationId } from "../workers/services/messaging";
@@ -34,6 +34,11 @@ const FLUSH_DELAY_MS = 2000;
 const TYPING_INTERVAL_MS = 3000;
 
 const seconds = () => Math.floor(Date.now() / 1000);
+/** The limit is in bytes; a UTF-16 length undercounts multi-byte text by up to 3x. */
+const frameBytes = (message: string | ArrayBuffer) => {
+	if (typeof message !== "string") return message.byteLength;
+	return message.length * 3 <= MAX_FRAME_BYTES ? message.length : new TextEncoder().encode(message).byteLength;
+};
 
 /**
  * One per user (`user:<id>`): holds the user's live sockets (one per device, hibernation
@@ -93,6 +98,13 @@ export class UserHub extends DurableObject<Bindings> {
 		this.ctx.acceptWebSocket(server, [deviceTag(identity.deviceId), `sid:${identity.sessionId}`]);
 		server.serializeAttachment({ ...identity, connectedAt: Date.now() } satisfies SocketInfo);
 
+		// The Worker checked the session, but it may have ended since (logout, password change)
+		// with its sockets closed before this one existed. Checking again now that the socket is
+		// registered closes that gap: a later end finds the socket, an earlier one is seen here.
+		if ((await sessionState(this.env, identity.userId, identity.sessionId)) !== "active") {
+			this.closeSocket(server, CloseCodes.SessionEnded, "session ended");
+		}
+
 		const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((s) => s.trim());
 		const headers = new Headers();
 		if (offered.includes("anychat")) headers.set("Sec-WebSocket-Protocol", "anychat");
@@ -101,8 +113,8 @@ export class UserHub extends DurableObject<Bindings> {
 
 	async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
 		const info = ws.deserializeAttachment() as SocketInfo;
-		const size = typeof message === "string" ? message.length : message.byteLength;
-		if (size > MAX_FRAME_BYTES) return this.sendError(ws, 413, `frame larger than ${MAX_FRAME_BYTES} bytes`);
+		if (frameBytes(message) > MAX_FRAME_BYTES)
+			return this.sendError(ws, 413, `frame larger than ${MAX_FRAME_BYTES} bytes`);
 		if (typeof message !== "string") return this.sendError(ws, 400, "binary frames are not supported");
 		let frame: Frame;
 		try {
@@ -166,9 +178,21 @@ export class UserHub extends DurableObject<Bindings> {
 		return ended;
 	}
 
+	/** Closes the sockets opened under the given device sessions (e.g. a session a new login replaced). */
+	async closeSessions(sessionIds: string[], code: number, reason: string): Promise<number> {
+		let closed = 0;
+		for (const id of sessionIds) {
+			for (const ws of this.ctx.getWebSockets(`sid:${id}`)) {
+				this.closeSocket(ws, code, reason);
+				closed++;
+			}
+		}
+		return closed;
+	}
+
 	/** Device IDs with an open socket. */
 	async connectedDevices(): Promise<string[]> {
-		return this.ctx.getWebSockets().flatMap((ws) => this.infoOf(ws)?.deviceId ?? []);
+		return [...new Set(this.ctx.getWebSockets().flatMap((ws) => this.infoOf(ws)?.deviceId ?? []))];
 	}
 
 	// ---- messaging frames ----

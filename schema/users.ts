@@ -96,7 +96,7 @@ export const pushTokens = sqliteTable(
 	(t) => [primaryKey({ columns: [t.userId, t.deviceId] })],
 );
 
-/** Failed logins per account string, for the per-account throttle. */
+/** Failed logins for the login throttle, keyed `user:<id>` (known account) or `account:<identifier>` (unknown). */
 export const loginFailures = sqliteTable(
 	"login_failures",
 	{

@@ -27,9 +27,14 @@ export const app = new Hono<AppEnv>();
 app.use("*", async (c, next) => {
 	const origins = config(c.env).corsOrigins;
 	return cors({
-		origin: origins.includes("*") ? "*" : origins,
+		// Credentials are allowed (spec README §1), and browsers refuse `*` with credentials, so an
+		// open policy reflects the caller's origin. Safe: the API authenticates by bearer header,
+		// never by cookie, so a foreign page gains nothing a token-less request would not.
+		origin: origins.includes("*") ? (origin) => origin || "*" : origins,
+		credentials: true,
 		allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"],
 		allowHeaders: ["Origin", "Content-Type", "Authorization", "Accept"],
+		exposeHeaders: ["Retry-After"],
 		maxAge: 12 * 3600,
 	})(c, next);
 });
@@ -65,7 +70,38 @@ app.route("/api/v1/sessions", sessions);
 app.route("/api/v1/sync", sync);
 app.route("/", meta);
 
-app.notFound((c) => c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+/** A path that exists under other methods gets 405 with `Allow`; anything else 404. */
+app.notFound((c) => {
+	const path = new URL(c.req.url).pathname;
+	const allowed = allowedMethods(path);
+	if (allowed.length) {
+		c.header("Allow", allowed.join(", "));
+		return c.json(errorBody(405, `method ${c.req.method} is not allowed on ${path}; use ${allowed.join(", ")}`), 405);
+	}
+	return c.json(errorBody(404, `no route for ${c.req.method} ${path}`), 404);
+});
+
+let routePatterns: { method: string; pattern: RegExp }[] | undefined;
+
+function allowedMethods(path: string): string[] {
+	routePatterns ??= app.routes
+		.filter((r) => r.method !== "ALL")
+		.map((r) => ({
+			method: r.method,
+			pattern: new RegExp(
+				`^${r.path
+					.split("/")
+					.map((part) =>
+						part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"),
+					)
+					.join("/")}$`,
+			),
+		}));
+	const methods = new Set(routePatterns.filter((r) => r.pattern.test(path)).map((r) => r.method));
+	if (methods.has("GET")) methods.add("HEAD");
+	if (methods.size) methods.add("OPTIONS");
+	return [...methods];
+}
 
 app.onError((err, c) => {
 	if (err instanceof ApiError) {

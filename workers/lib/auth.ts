@@ -59,16 +59,27 @@ export async function verifyToken(env: Bindings, token: string, expected: TokenT
  */
 export async function authenticate(env: Bindings, token: string): Promise<AuthContext> {
 	const claims = await verifyToken(env, token, "access");
+	const state = await sessionState(env, claims.userId, claims.sid);
+	if (state === "ended") throw unauthorized("session has ended; log in again", Codes.TokenInvalid);
+	if (state === "disabled") throw forbidden("account is disabled", Codes.AccountDisabled);
+	return { userId: claims.userId, deviceId: claims.deviceId, deviceType: claims.deviceType, sessionId: claims.sid };
+}
+
+/** Whether a device session may still act: "active", "ended" (revoked or unknown) or "disabled" (account). */
+export async function sessionState(
+	env: Bindings,
+	userId: string,
+	sessionId: string,
+): Promise<"active" | "ended" | "disabled"> {
 	const row = await env.DB.prepare(
 		`SELECT s.revoked_at AS revokedAt, u.status AS status
 		   FROM device_sessions s JOIN users u ON u.id = s.user_id
 		  WHERE s.id = ? AND s.user_id = ?`,
 	)
-		.bind(claims.sid, claims.userId)
+		.bind(sessionId, userId)
 		.first<{ revokedAt: number | null; status: number }>();
-	if (!row || row.revokedAt !== null) throw unauthorized("session has ended; log in again", Codes.TokenInvalid);
-	if (row.status !== 1) throw forbidden("account is disabled", Codes.AccountDisabled);
-	return { userId: claims.userId, deviceId: claims.deviceId, deviceType: claims.deviceType, sessionId: claims.sid };
+	if (!row || row.revokedAt !== null) return "ended";
+	return row.status === 1 ? "active" : "disabled";
 }
 
 /** `Authorization: Bearer <accessToken>` on every protected route. */
@@ -76,7 +87,8 @@ export const requireUser: MiddlewareHandler<AppEnv> = withMeta(
 	async (c, next) => {
 		const header = c.req.header("Authorization");
 		if (!header) throw unauthorized("missing authorization header");
-		const match = /^Bearer (\S+)$/.exec(header);
+		// The scheme name is case-insensitive (RFC 9110 §11.1).
+		const match = /^Bearer +(\S+)$/i.exec(header.trim());
 		if (!match) throw unauthorized("invalid authorization header format");
 		c.set("auth", await authenticate(c.env, match[1]!));
 		await next();

@@ -37,7 +37,9 @@ fetch(${JSON.stringify(specUrl)}).then((r) => r.json()).then((spec) => {
       const d = document.createElement("details");
       const params = (op.parameters || []).map((p) => p.name + " (" + p.in + (p.required ? ", required" : "") + ")").join(", ");
       const reqSchema = op.requestBody ? JSON.stringify(op.requestBody.content["application/json"].schema, null, 2) : "";
-      const resSchema = JSON.stringify(op.responses["200"]?.content["application/json"].schema.properties.data ?? null, null, 2);
+      const success = Object.entries(op.responses || {}).find(([code]) => code.startsWith("2"))?.[1];
+      const okSchema = success?.content?.["application/json"]?.schema;
+      const resSchema = JSON.stringify(okSchema?.properties?.data ?? okSchema ?? null, null, 2);
       d.innerHTML = '<summary><span class="m ' + method + '">' + method + "</span><code>" + esc(path) + "</code> " + esc(op.summary || "") +
         (op.security ? '<span class="lock">🔒 token</span>' : "") + "</summary><div class=body>" +
         (params ? "<p><b>Parameters:</b> " + esc(params) + "</p>" : "") +

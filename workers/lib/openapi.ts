@@ -66,7 +66,21 @@ export function buildOpenApi(routes: readonly RouteEntry[], info: { title: strin
 				};
 			}
 		}
-		const data = op.response ? stripMeta(jsonSchema(op.response, "output")) : { type: "null" };
+		const data = op.response ? stripMeta(jsonSchema(op.response, "output")) : op.raw ? {} : { type: "null" };
+		const success = op.raw
+			? { description: "success (raw, no envelope)", content: { "application/json": { schema: data } } }
+			: {
+					description: "success envelope",
+					content: {
+						"application/json": {
+							schema: {
+								type: "object",
+								required: ["code", "message", "data"],
+								properties: { code: { const: 0 }, message: { const: "success" }, data },
+							},
+						},
+					},
+				};
 		const operation: Record<string, unknown> = {
 			summary: op.summary ?? "",
 			...(op.description ? { description: op.description } : {}),
@@ -78,18 +92,7 @@ export function buildOpenApi(routes: readonly RouteEntry[], info: { title: strin
 				? { security: [{ [op.auth === "admin" ? "adminBearer" : "bearerAuth"]: [] }] }
 				: {}),
 			responses: {
-				[String(op.status ?? 200)]: {
-					description: "success envelope",
-					content: {
-						"application/json": {
-							schema: {
-								type: "object",
-								required: ["code", "message", "data"],
-								properties: { code: { const: 0 }, message: { const: "success" }, data },
-							},
-						},
-					},
-				},
+				[String(op.status ?? 200)]: success,
 				default: {
 					description: "error envelope: code is the business code, or the HTTP status when none applies",
 					content: { "application/json": { schema: stripMeta(jsonSchema(ErrorEnvelope, "output")) } },

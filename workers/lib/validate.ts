@@ -14,6 +14,8 @@ export interface RouteMeta {
 	auth?: "user" | "admin" | "public";
 	/** Success status, when not 200. */
 	status?: number;
+	/** The success body is `response` itself, not wrapped in the envelope (e.g. the OpenAPI document). */
+	raw?: boolean;
 	request?: { target: Target; schema: z.ZodType; optional?: boolean };
 }
 
@@ -29,10 +31,20 @@ export const doc = (meta: Omit<RouteMeta, "request" | "auth">): MiddlewareHandle
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
+const JSON_KINDS = new Set(["string", "number", "boolean", "object", "array", "null"]);
+const jsonType = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
 function describeIssue(target: Target, issue: z.core.$ZodIssue): string {
 	const path = issue.path.map(String).join(".");
 	const where = path || (target === "json" ? "body" : target);
-	if (issue.code === "invalid_type" && issue.input === undefined && path) return `${where} is required`;
+	if (issue.code === "invalid_type" && path) {
+		if (issue.input === undefined) return `${where} is required`;
+		// A JSON value of the wrong type is not a missing field, whatever the schema's own text says.
+		const got = jsonType(issue.input);
+		if (target === "json" && JSON_KINDS.has(issue.expected) && got !== issue.expected) {
+			return `${where} must be ${issue.expected === "array" || issue.expected === "object" ? "an" : "a"} ${issue.expected}, not ${got}`;
+		}
+	}
 	if (issue.code === "unrecognized_keys") return `${where}: unknown field ${issue.keys.join(", ")}`;
 	return issue.message.startsWith(path) && path ? issue.message : `${where}: ${issue.message}`;
 }
@@ -52,7 +64,8 @@ export function validate<T extends Target, S extends z.ZodType>(
 		else if (target === "query")
 			input = Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
 		else input = c.req.param();
-		const parsed = await schema.safeParseAsync(input);
+		// reportInput: the issue carries the value, so a wrong type is told apart from a missing field.
+		const parsed = await schema.safeParseAsync(input, { reportInput: true });
 		if (!parsed.success) throw badRequest(describeIssue(target, parsed.error.issues[0]!));
 		c.req.addValidatedData(target, parsed.data as object);
 		await next();

@@ -25,7 +25,13 @@ import {
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
 import { notify } from "../services/notify";
-import { endSessions, mintTokens, openSessionStatements } from "../services/sessions-auth";
+import {
+	activeDeviceSessions,
+	closeReplacedSessions,
+	endSessions,
+	mintTokens,
+	openSessionStatements,
+} from "../services/sessions-auth";
 import { checkNickname, newQrcodeStatements, type UserRow, userRowToLoginUser } from "../services/users";
 
 export const auth = new Hono<AppEnv>();
@@ -94,10 +100,17 @@ auth.post(
 		const cfg = config(c.env);
 		const db = c.env.DB;
 		const account = body.account.trim();
+		const user = await db
+			.prepare("SELECT * FROM users WHERE phone = ? OR email = ? LIMIT 1")
+			.bind(account, account)
+			.first<UserRow>();
+		// Failures count per account, whichever of its identifiers was typed; guesses at
+		// unknown identifiers are throttled per identifier.
+		const throttleKey = user ? `user:${user.id}` : `account:${account}`;
 		const since = now() - cfg.loginWindowSeconds;
 		const failures = await db
 			.prepare("SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE account = ? AND at > ?")
-			.bind(account, since)
+			.bind(throttleKey, since)
 			.first<{ n: number; first: number | null }>();
 		if (failures && failures.n >= cfg.loginMaxFailures) {
 			throw tooManyRequests(
@@ -107,14 +120,10 @@ auth.post(
 		}
 		const recordFailure = () =>
 			db.batch([
-				db.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(account, now()),
+				db.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(throttleKey, now()),
 				db.prepare("DELETE FROM login_failures WHERE at <= ?").bind(since),
 			]);
 
-		const user = await db
-			.prepare("SELECT * FROM users WHERE phone = ? OR email = ? LIMIT 1")
-			.bind(account, account)
-			.first<UserRow>();
 		if (!user) {
 			await recordFailure();
 			throw notFound("account does not exist", Codes.UserNotFound);
@@ -132,10 +141,12 @@ auth.post(
 			sid: crypto.randomUUID(),
 			refreshJti: crypto.randomUUID(),
 		};
+		const replaced = await activeDeviceSessions(c.env, user.id, body.deviceId);
 		await db.batch([
-			db.prepare("DELETE FROM login_failures WHERE account = ?").bind(account),
+			db.prepare("DELETE FROM login_failures WHERE account = ?").bind(throttleKey),
 			...openSessionStatements(c.env, session),
 		]);
+		await closeReplacedSessions(c.env, user.id, replaced);
 		const tokens = await mintTokens(c.env, session);
 		return ok(c, { userId: user.id, ...tokens, user: userRowToLoginUser(user) });
 	},
@@ -158,7 +169,11 @@ auth.post(
 		});
 		const db = c.env.DB;
 		const row = await db
-			.prepare("SELECT * FROM device_sessions WHERE id = ? AND user_id = ?")
+			.prepare(
+				`SELECT s.refresh_jti, s.revoked_at, s.expires_at, s.device_id, s.device_type, u.status
+				   FROM device_sessions s JOIN users u ON u.id = s.user_id
+				  WHERE s.id = ? AND s.user_id = ?`,
+			)
 			.bind(claims.sid, claims.userId)
 			.first<{
 				refresh_jti: string;
@@ -166,9 +181,11 @@ auth.post(
 				expires_at: number;
 				device_id: string;
 				device_type: string;
+				status: number;
 			}>();
 		if (!row || row.revoked_at !== null) throw unauthorized("invalid refresh token", Codes.RefreshTokenInvalid);
 		if (row.expires_at <= now()) throw unauthorized("refresh token has expired", Codes.RefreshTokenExpired);
+		if (row.status !== 1) throw forbidden("account is disabled", Codes.AccountDisabled);
 
 		const nextJti = crypto.randomUUID();
 		const cfg = config(c.env);

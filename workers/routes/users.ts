@@ -60,12 +60,15 @@ const settingsOut = (r: SettingsRow) => ({
 	language: String(r.language),
 });
 
+/**
+ * A birthday is a calendar date, stored as 00:00 UTC of that date. A timestamp keeps the date it
+ * was written with: "1990-01-01T00:00:00+08:00" is 1 January, not the UTC instant's 31 December.
+ */
 const toUnixDate = (v: string | number): number => {
 	if (typeof v === "number") return v;
-	const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+	const ms = Date.parse(`${v.slice(0, 10)}T00:00:00Z`);
 	if (Number.isNaN(ms)) throw badRequest("birthday is not a valid date");
-	const d = new Date(ms);
-	return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) / 1000;
+	return ms / 1000;
 };
 
 users.get("/me", requireUser, doc({ summary: "My profile", tags: ["users"], response: UserProfile }), async (c) => {
@@ -222,9 +225,12 @@ users.get(
 		const { keyword, page, pageSize } = c.req.valid("query");
 		const like = `%${keyword.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 		const where = `u.status = 1 AND (u.nickname LIKE ? ESCAPE '\\'
-			OR (u.phone = ? AND s.search_by_phone = 1)
+			OR (u.phone IN (?, ?) AND s.search_by_phone = 1)
 			OR (u.id = ? AND s.search_by_id = 1))`;
-		const args = [like, keyword, keyword];
+		// "+" in an unencoded query string arrives as a space and is trimmed away, so digits
+		// alone also match the E.164 number they came from.
+		const phone = /^\d+$/.test(keyword) ? `+${keyword}` : keyword;
+		const args = [like, keyword, phone, keyword];
 		const db = c.env.DB;
 		const [count, rows] = await db.batch<{ n?: number; id?: string }>([
 			db

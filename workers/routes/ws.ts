@@ -14,7 +14,7 @@ ws.get(
 	withMeta(async (_c, next) => next(), { auth: "user" }),
 	doc({
 		summary:
-			"Open the live channel (WebSocket upgrade). Token in the query; offers of subprotocol `anychat` are echoed. See contracts/asyncapi.yaml.",
+			"Open the live channel (WebSocket upgrade). Token in the query; offers of subprotocol `anychat` are echoed. Frames: contracts/ws.ts; notification types: contracts/notifications.ts.",
 		tags: ["websocket"],
 	}),
 	validate("query", z.object({ token: z.string().optional() })),

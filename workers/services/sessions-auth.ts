@@ -1,3 +1,4 @@
+import { CloseCodes } from "../../contracts/ws";
 import { config } from "../config";
 import type { Bindings } from "../env";
 import { now, signToken } from "../lib/auth";
@@ -44,6 +45,25 @@ export function openSessionStatements(
 			 ON CONFLICT(user_id, device_id) DO UPDATE SET last_login_at = excluded.last_login_at`,
 		).bind(s.userId, s.deviceId, s.deviceType, t),
 	];
+}
+
+/** Active sessions of one device: the ones a new login on that device replaces. */
+export async function activeDeviceSessions(env: Bindings, userId: string, deviceId: string): Promise<string[]> {
+	const rows = await env.DB.prepare(
+		"SELECT id FROM device_sessions WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL",
+	)
+		.bind(userId, deviceId)
+		.all<{ id: string }>();
+	return rows.results.map((r) => r.id);
+}
+
+/**
+ * After a new login on a device, the sockets still open under its replaced sessions are closed
+ * (4001, as for a newer socket of the device): a live socket must never outlive its session.
+ */
+export async function closeReplacedSessions(env: Bindings, userId: string, sessionIds: string[]): Promise<void> {
+	if (!sessionIds.length) return;
+	await hubFor(env, userId).closeSessions(sessionIds, CloseCodes.Replaced, "replaced by a new login on this device");
 }
 
 export type EndReason = "logout" | "password_changed" | "token_reuse" | "banned" | "disabled";
