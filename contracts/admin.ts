@@ -144,8 +144,12 @@ export const AdminAccountList = pageOf(AdminAccount);
 export const CreateAdminRequest = z.object({
 	username: z
 		.string({ error: "username is required" })
-		.regex(/^[A-Za-z0-9_.-]{3,32}$/, "username must be 3-32 letters, digits, _ . or -"),
-	password: z.string({ error: "password is required" }).max(128, "password is too long"),
+		.regex(/^[A-Za-z0-9_.-]{3,32}$/, "username must be 3-32 letters, digits, _ . or -")
+		.meta({ examples: ["operator1"] }),
+	password: z
+		.string({ error: "password is required" })
+		.max(128, "password is too long")
+		.meta({ examples: ["Str0ngPass"] }),
 	email: z.string().max(254, "email is too long").optional(),
 	role: AdminRoleInput.optional(),
 });

@@ -21,13 +21,14 @@ export const UploadTokenRequest = z.object({
 		.min(1, "fileName must not be empty")
 		.max(255, "fileName is too long"),
 	// Type and size rules carry their business codes, so they are checked by the handler.
-	fileType: z.string({ error: "fileType is required" }),
+	fileType: z.string({ error: "fileType is required" }).meta({ examples: ["image"] }),
 	fileSize: z.number({ error: "fileSize is required" }).int("fileSize must be an integer"),
 	mimeType: z
 		.string({ error: "mimeType is required" })
 		.min(1, "mimeType must not be empty")
 		.max(127, "mimeType is too long")
-		.regex(/^[\w.+-]+\/[\w.+-]+$/, "mimeType must look like type/subtype"),
+		.regex(/^[\w.+-]+\/[\w.+-]+$/, "mimeType must look like type/subtype")
+		.meta({ examples: ["image/png"] }),
 	expiresHours: z
 		.number()
 		.int("expiresHours must be an integer")

@@ -36,7 +36,8 @@ export const CreateGroupRequest = z.object({
 	memberIds: z
 		.array(IdParam("memberIds[]"), { error: "memberIds must be an array of user IDs" })
 		.min(1, "memberIds must contain at least one user ID")
-		.max(10_000),
+		.max(10_000)
+		.meta({ examples: [["4f2c8a9e-1b3d-4e5f-8a7b-9c0d1e2f3a4b"]] }),
 	joinVerify: z.boolean().default(false),
 	allowMemberInvite: z.boolean().default(true),
 });
@@ -88,6 +89,7 @@ export const InviteRequest = z.object({
 	userIds: z
 		.array(IdParam("userIds[]"), { error: "userIds must be an array of user IDs" })
 		.min(1, "userIds must contain at least one user ID")
+		.meta({ examples: [["4f2c8a9e-1b3d-4e5f-8a7b-9c0d1e2f3a4b"]] })
 		.max(10_000),
 });
 export const InviteResponse = z.object({

@@ -50,7 +50,9 @@ export const SendMessageRequest = z.object({
 		.min(1, "conversationId must not be empty")
 		.max(128, "conversationId is too long"),
 	conversationType: ConversationType,
-	contentType: z.union([z.string(), z.number().int()], { error: "contentType is required" }),
+	contentType: z.union([z.string().max(16, "contentType is not a known content type"), z.number().int()], {
+		error: "contentType is required",
+	}),
 	content: z.string({ error: "content must be a string" }),
 	replyTo: z.string().max(200).optional().default(""),
 	atUsers: z.array(z.string().max(64)).max(100, "atUsers holds at most 100 users").optional().default([]),

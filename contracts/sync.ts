@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { UnixSeconds } from "./common";
+import { queryInt, UnixSeconds } from "./common";
 import { ConversationType, Message } from "./messages";
 import { Session } from "./sessions";
 
@@ -21,8 +21,10 @@ export const SyncMessagesRequest = z.object({
 		.int()
 		.min(1, "limitPerConversation must be at least 1")
 		.max(100, "limitPerConversation must be at most 100")
-		.default(50),
+		.optional(),
 });
+
+export const SyncMessagesQuery = z.object({ limit: queryInt("limit", 1, 100).optional() });
 
 export const ConversationMessages = z.object({
 	conversationId: z.string(),

@@ -1,11 +1,20 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { Message, MessageIdParam, RecallResponse, SendAck, SendMessageRequest } from "../../contracts/messages";
+import {
+	MAX_CONTENT_BYTES,
+	Message,
+	MessageIdParam,
+	RecallResponse,
+	SendAck,
+	SendCodes,
+	SendMessageRequest,
+} from "../../contracts/messages";
 import type { AppEnv } from "../env";
 import { requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
 import { doc, validate } from "../lib/validate";
 import { conversationFor } from "../services/hubs";
+import { utf8Length } from "../services/message-format";
 import { apiErrorOf, conversationOfMessage, resolveConversationId } from "../services/messaging";
 
 /** Message operations beyond the WebSocket (paths of later upstream versions, camelCase). */
@@ -23,6 +32,9 @@ messages.post(
 	async (c) => {
 		const body = c.req.valid("json");
 		const me = c.var.auth;
+		// Oversized content is refused before any object is touched; the Conversation checks it again for sockets.
+		if (utf8Length(body.content) > MAX_CONTENT_BYTES)
+			throw apiErrorOf({ code: SendCodes.TooLarge, message: `content is larger than ${MAX_CONTENT_BYTES} bytes` });
 		const resolved = resolveConversationId(me.userId, body);
 		if (!resolved.ok) throw apiErrorOf(resolved);
 		const result = await conversationFor(c.env, resolved.conversationId).send({

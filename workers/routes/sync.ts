@@ -1,7 +1,13 @@
 import { Hono } from "hono";
 import type { z } from "zod";
 import type { MessageData } from "../../contracts/messages";
-import { SyncMessagesRequest, SyncMessagesResponse, SyncRequest, SyncResponse } from "../../contracts/sync";
+import {
+	SyncMessagesQuery,
+	SyncMessagesRequest,
+	SyncMessagesResponse,
+	SyncRequest,
+	SyncResponse,
+} from "../../contracts/sync";
 import type { AppEnv, Bindings } from "../env";
 import { now, requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
@@ -80,11 +86,14 @@ sync.post(
 		tags: ["sync"],
 		response: SyncMessagesResponse,
 	}),
+	validate("query", SyncMessagesQuery),
 	validate("json", SyncMessagesRequest),
 	async (c) => {
 		const body = c.req.valid("json");
+		// The upstream contract passes the per-conversation limit as `?limit=`; the body field wins when both are given.
+		const limit = body.limitPerConversation ?? c.req.valid("query").limit ?? 50;
 		return ok(c, {
-			conversations: await backfill(c.env, c.var.auth.userId, body.conversationSeqs, body.limitPerConversation),
+			conversations: await backfill(c.env, c.var.auth.userId, body.conversationSeqs, limit),
 		});
 	},
 );
