@@ -4,9 +4,9 @@ import { app } from "../workers/app";
 import { operations } from "../workers/lib/openapi";
 import { verifyPassword } from "../workers/lib/password";
 import { ensureBootstrapAdmin } from "../workers/services/admin-auth";
-import { syncGroupConversation } from "../workers/services/conversation-sync";
 import { addMessageCount } from "../workers/services/stats";
 import { call, fails, ok } from "./fixtures/api";
+import { makeGroup } from "./fixtures/social";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
 
@@ -172,20 +172,7 @@ describe("admin groups, stats, config", () => {
 		const sup = await superToken();
 		const owner = await registerUser();
 		const member = await registerUser();
-		// TEST SETUP: a group as the groups routes would store it.
-		const groupId = crypto.randomUUID();
-		const t = Math.floor(Date.now() / 1000);
-		await env.DB.batch([
-			env.DB.prepare(
-				"INSERT INTO groups (id, name, owner_id, member_count, created_at, updated_at) VALUES (?, 'Club', ?, 2, ?, ?)",
-			).bind(groupId, owner.userId, t, t),
-			...[owner, member].map((u, i) =>
-				env.DB.prepare(
-					"INSERT INTO group_members (group_id, user_id, role, joined_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-				).bind(groupId, u.userId, i === 0 ? "owner" : "member", t, t),
-			),
-		]);
-		await syncGroupConversation(env, groupId);
+		const { groupId } = await makeGroup(owner, [member], { name: "Club" });
 		const conv = env.CONVERSATION.getByName(`conv:${groupId}`);
 		expect(await conv.members()).toHaveLength(2);
 		const g = await ok("GET", `/admin/groups/${groupId}`, { token: sup });
