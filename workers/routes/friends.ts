@@ -20,14 +20,9 @@ import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { doc, validate } from "../lib/validate";
 import { syncPrivateConversation } from "../services/conversation-sync";
-import {
-	areFriends,
-	befriendStatements,
-	blockedEitherWay,
-	listFriends,
-	touchFriendshipStatement,
-} from "../services/friends";
+import { befriendStatements, listFriends, touchFriendshipStatement } from "../services/friends";
 import { notify } from "../services/notify";
+import { areFriends, blockedEitherWay } from "../services/relations";
 import { userCards } from "../services/users";
 
 export const friends = new Hono<AppEnv>();
