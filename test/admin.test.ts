@@ -5,7 +5,7 @@ import { operations } from "../workers/lib/openapi";
 import { verifyPassword } from "../workers/lib/password";
 import { ensureBootstrapAdmin } from "../workers/services/admin-auth";
 import { addMessageCount } from "../workers/services/stats";
-import { call, fails, ok } from "./fixtures/api";
+import { BASE, call, fails, ok } from "./fixtures/api";
 import { makeGroup } from "./fixtures/social";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
@@ -258,6 +258,43 @@ describe("admin groups, stats, config", () => {
 		await ok("PUT", "/admin/config/call.ring_timeout", { token: sup, body: { value: "60" } });
 		const log = await ok("GET", "/admin/audit-logs?action=config.update&resourceId=call.ring_timeout", { token: sup });
 		expect(log.list[0].details).toEqual({ value: "60", previous: "30" });
+	});
+
+	it("group.max_members set through the admin API applies to the next created group, over GROUP_MAX_MEMBERS", async () => {
+		const sup = await superToken();
+		const [owner, m1, m2, m3] = await Promise.all([registerUser(), registerUser(), registerUser(), registerUser()]);
+		expect((await makeGroup(owner, [m1])).maxMembers).toBe(500);
+		const before = await ok("GET", "/admin/config", { token: sup });
+		expect(before.list.find((i: any) => i.key === "group.max_members")).toMatchObject({ value: "500" });
+		await ok("PUT", "/admin/config/group.max_members", { token: sup, body: { value: "3" } });
+		try {
+			const small = await makeGroup(owner, [m1, m2]);
+			expect(small.maxMembers).toBe(3);
+			expect((await ok("GET", `/groups/${small.groupId}`, { token: m1.token })).maxMembers).toBe(3);
+			// The limit is enforced on the new group: a fourth member is refused.
+			await fails("POST", `/groups/${small.groupId}/members`, 409, 40104, {
+				token: owner.token,
+				body: { userIds: [m3.userId] },
+			});
+			await fails("POST", "/groups", 409, 40104, {
+				token: owner.token,
+				body: { name: "too big", memberIds: [m1.userId, m2.userId, m3.userId] },
+			});
+			// A stored value wins over the deployment variable.
+			const viaEnv = await app.request(
+				`${BASE}/api/v1/groups`,
+				{
+					method: "POST",
+					headers: { Authorization: `Bearer ${owner.token}`, "Content-Type": "application/json" },
+					body: JSON.stringify({ name: "env", memberIds: [m1.userId] }),
+				},
+				{ ...env, GROUP_MAX_MEMBERS: "50" },
+			);
+			expect(((await viaEnv.json()) as any).data.maxMembers).toBe(3);
+		} finally {
+			// Storage is per test, but this isolate's config cache is not: put the default back.
+			await ok("PUT", "/admin/config/group.max_members", { token: sup, body: { value: "500" } });
+		}
 	});
 
 	it("audit log pages and filters by time", async () => {

@@ -1,8 +1,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { config } from "../workers/config";
+import { app } from "../workers/app";
 import { groupsChangedSince } from "../workers/services/groups";
-import { fails, ok } from "./fixtures/api";
+import { getConfigValue } from "../workers/services/system-config";
+import { BASE, fails, ok } from "./fixtures/api";
 import { makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";
 import { connect, roundTrip, type TestSocket } from "./fixtures/ws";
@@ -129,10 +130,34 @@ describe("group lifecycle", () => {
 		closeAll(ss);
 	});
 
-	it("reads the member limit from GROUP_MAX_MEMBERS (default 500)", () => {
-		expect(config({ ...env, GROUP_MAX_MEMBERS: "3" } as any).groupMaxMembers).toBe(3);
-		expect(config({ ...env, GROUP_MAX_MEMBERS: undefined } as any).groupMaxMembers).toBe(500);
-		expect(config({ ...env, GROUP_MAX_MEMBERS: "junk" } as any).groupMaxMembers).toBe(500);
+	it("new groups take maxMembers from group.max_members: GROUP_MAX_MEMBERS when set and valid, else 500", async () => {
+		const limit = (value: string | undefined) =>
+			getConfigValue({ ...env, GROUP_MAX_MEMBERS: value }, "group.max_members");
+		expect(await limit("3")).toBe(3);
+		expect(await limit(undefined)).toBe(500);
+		expect(await limit("junk")).toBe(500);
+		expect(await limit("1")).toBe(500); // below the setting's minimum of 2
+
+		// Through the route, with the deployment variable set.
+		const [owner, m1, m2, m3] = await users(4);
+		const create = (members: TestUser[]) =>
+			app.request(
+				`${BASE}/api/v1/groups`,
+				{
+					method: "POST",
+					headers: { Authorization: `Bearer ${owner.token}`, "Content-Type": "application/json" },
+					body: JSON.stringify({ name: "small", memberIds: members.map((m) => m.userId) }),
+				},
+				{ ...env, GROUP_MAX_MEMBERS: "3" },
+			);
+		const created = await create([m1, m2]);
+		expect(created.status).toBe(200);
+		expect(((await created.json()) as any).data.maxMembers).toBe(3);
+		const over = await create([m1, m2, m3]);
+		expect(over.status).toBe(409);
+		expect(((await over.json()) as any).code).toBe(40104);
+		// Without the variable the built-in default applies.
+		expect((await makeGroup(owner, [m1])).maxMembers).toBe(500);
 	});
 
 	it("validates creation", async () => {

@@ -44,6 +44,7 @@ import {
 	CONFIG_KEYS,
 	type ConfigKey,
 	checkConfigValue,
+	configDefault,
 	forgetConfigCache,
 	isConfigKey,
 	storedConfig,
@@ -414,7 +415,7 @@ async function configItems(c: Context<AdminEnv>) {
 		const row = stored.get(key);
 		return {
 			key,
-			value: row?.value ?? String(rule.default),
+			value: row?.value ?? configDefault(c.env, key),
 			description: rule.description,
 			updatedBy: row?.updated_by ?? "",
 			updatedAt: row?.updated_at ?? 0,
@@ -449,7 +450,7 @@ admin.put(
 		if (!isConfigKey(key)) throw notFound(`unknown config key: ${key}`, Codes.ConfigKeyNotFound);
 		const checked = checkConfigValue(key, c.req.valid("json").value);
 		if (!checked.ok) throw badRequest(checked.problem);
-		const previous = (await storedConfig(c.env)).get(key) ?? String(CONFIG_KEYS[key].default);
+		const previous = (await storedConfig(c.env)).get(key) ?? configDefault(c.env, key);
 		await c.env.DB.prepare(
 			`INSERT INTO system_config (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?)
 			 ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,

@@ -22,7 +22,6 @@ import {
 	TransferRequest,
 	UpdateGroupRequest,
 } from "../../contracts/groups";
-import { config } from "../config";
 import type { AppEnv, Bindings } from "../env";
 import { now, requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
@@ -46,13 +45,14 @@ import {
 	recountStatement,
 } from "../services/groups";
 import { notify } from "../services/notify";
+import { getConfigValue } from "../services/system-config";
 import { userCards } from "../services/users";
 
 export const groups = new Hono<AppEnv>();
 
 const tags = ["groups"];
 const LIMIT_RULE =
-	"The member limit (maxMembers, GROUP_MAX_MEMBERS, default 500, owner included) is checked on every path that adds members: over it is 409 40104.";
+	"The member limit (maxMembers, owner included) is checked on every path that adds members: over it is 409 40104.";
 
 const limitReached = () => conflict("the group has reached its member limit", Codes.GroupMemberLimitReached);
 
@@ -67,7 +67,10 @@ groups.post(
 	requireUser,
 	doc({
 		summary: "Create a group; the caller is its owner and memberIds join as members",
-		description: `Every member gets \`group.member_joined\`. ${LIMIT_RULE} Unknown member IDs are a 400.`,
+		description: `Every member gets \`group.member_joined\`. ${LIMIT_RULE} A new group's maxMembers is the
+runtime setting \`group.max_members\` at creation time: the value an admin stored with
+PUT /api/v1/admin/config/group.max_members (applies to groups created afterwards, no redeploy), else the
+deployment variable GROUP_MAX_MEMBERS, else 500. Existing groups keep their limit. Unknown member IDs are a 400.`,
 		tags,
 		response: Group,
 	}),
@@ -76,7 +79,7 @@ groups.post(
 		const body = c.req.valid("json");
 		const me = c.var.auth.userId;
 		const memberIds = [...new Set(body.memberIds)].filter((id) => id !== me);
-		const max = config(c.env).groupMaxMembers;
+		const max = await getConfigValue(c.env, "group.max_members");
 		if (memberIds.length + 1 > max) throw limitReached();
 		if (memberIds.length) await requireUsersExist(c.env, memberIds, "memberIds");
 		const id = crypto.randomUUID();
