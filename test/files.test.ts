@@ -44,6 +44,9 @@ describe("files", () => {
 		const t = await uploadToken(u);
 		expect(t).toMatchObject({ fileId: expect.stringMatching(/^file-/), uploadMethod: "PUT", expiresIn: 3600 });
 		expect(t.uploadHeaders).toEqual({ "Content-Type": "image/jpeg" });
+		// Not read as "the file called upload-token".
+		const get = await fails("GET", "/files/upload-token", 405, 405, { token: u.token });
+		expect(get.headers.get("Allow")).toBe("POST");
 		await fails("POST", "/files/upload-token", 400, 70104, {
 			token: u.token,
 			body: { fileName: "a", fileType: "exe", fileSize: 1, mimeType: "application/x-msdownload" },

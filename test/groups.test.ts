@@ -668,3 +668,23 @@ describe("leaving, nicknames and mute", () => {
 		closeAll(ss);
 	});
 });
+
+describe("paths without their ID", () => {
+	it("answer 405 naming the missing ID", async () => {
+		const [owner, m1] = await users(2);
+		const { groupId } = await makeGroup(owner, [m1]);
+		const member = await fails("DELETE", `/groups/${groupId}/members`, 405, 405, { token: owner.token });
+		expect(member.body.message).toBe(
+			`DELETE /api/v1/groups/${groupId}/members is missing the member's user ID: use DELETE /api/v1/groups/${groupId}/members/{userId}`,
+		);
+		expect(member.headers.get("Allow")).toBe("GET, POST");
+		const request = await fails("PUT", `/groups/${groupId}/requests`, 405, 405, {
+			token: owner.token,
+			body: { action: "approve" },
+		});
+		expect(request.body.message).toContain("missing the join request ID");
+		const group = await fails("DELETE", "/groups", 405, 405, { token: owner.token });
+		expect(group.body.message).toContain("missing the group ID: use DELETE /api/v1/groups/{id}");
+		expect((await ok("GET", `/groups/${groupId}/members`, { token: owner.token })).total).toBe(2);
+	});
+});

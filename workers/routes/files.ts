@@ -16,6 +16,7 @@ import {
 } from "../../contracts/files";
 import type { AppEnv } from "../env";
 import { now, requireUser } from "../lib/auth";
+import { refuseOtherMethods } from "../lib/collections";
 import { errorBody, ok } from "../lib/envelope";
 import { badRequest, Codes, notFound } from "../lib/errors";
 import { doc, validate } from "../lib/validate";
@@ -130,6 +131,9 @@ files.post(
 		});
 	},
 );
+
+// `GET /files/upload-token` must not be read as "the file called upload-token".
+refuseOtherMethods(files, "/upload-token");
 
 files.post(
 	"/:fileId/complete",

@@ -16,6 +16,7 @@ import {
 } from "../../contracts/friends";
 import type { AppEnv } from "../env";
 import { now, requireUser } from "../lib/auth";
+import { refuseOtherMethods } from "../lib/collections";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { doc, validate } from "../lib/validate";
@@ -334,6 +335,12 @@ friends.delete(
 		return ok(c);
 	},
 );
+
+// Below: the `/:id` routes. The static paths above must not fall into them with a method they do not serve.
+refuseOtherMethods(friends, "/", "friend's user ID");
+refuseOtherMethods(friends, "/requests", "friend request ID");
+refuseOtherMethods(friends, "/blacklist", "blocked user's ID");
+refuseOtherMethods(friends, "/blacklist/:id");
 
 friends.delete(
 	"/:id",

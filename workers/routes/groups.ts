@@ -24,6 +24,7 @@ import {
 } from "../../contracts/groups";
 import type { AppEnv, Bindings } from "../env";
 import { now, requireUser } from "../lib/auth";
+import { refuseOtherMethods } from "../lib/collections";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { doc, validate } from "../lib/validate";
@@ -777,3 +778,8 @@ plain member 403 40108. Accepting adds the user (members get \`group.member_join
 		return ok(c);
 	},
 );
+
+// Methods these paths do not serve get a 405 naming the missing ID, not the generic 404.
+refuseOtherMethods(groups, "/", "group ID");
+refuseOtherMethods(groups, "/:id/members", "member's user ID");
+refuseOtherMethods(groups, "/:id/requests", "join request ID");
