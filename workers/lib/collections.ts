@@ -2,7 +2,7 @@ import type { Env, Hono } from "hono";
 import { methodNotAllowed } from "./errors";
 
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"];
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Answers the methods a static path does not serve with 405 and an `Allow` header, instead of letting
@@ -14,7 +14,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  * (handlers run in registration order; test/routes.test.ts checks the order for the whole app).
  */
 export function refuseOtherMethods<E extends Env>(app: Hono<E>, path: string, childId = "ID"): void {
-	const child = new RegExp(`^${escape(path === "/" ? "" : path)}/:([A-Za-z0-9_]+)$`);
+	const child = new RegExp(`^${escapeRegExp(path === "/" ? "" : path)}/:([A-Za-z0-9_]+)$`);
 	app.all(path, (c) => {
 		const method = c.req.method;
 		const allow = METHODS.filter((m) => app.routes.some((r) => r.method === m && r.path === path));
