@@ -24,6 +24,7 @@ import { config } from "../config";
 import { now } from "../lib/auth";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound, tooManyRequests, unauthorized } from "../lib/errors";
+import { fetchPage, pageOut } from "../lib/paging";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
 import {
@@ -61,7 +62,6 @@ admin.use("*", async (c, next) => {
 	await next();
 });
 
-const pageOut = <T>(list: T[], total: number, page: number, pageSize: number) => ({ list, total, page, pageSize });
 const adminOut = (a: AdminRow) => ({
 	adminId: a.id,
 	username: a.username,
@@ -179,17 +179,12 @@ admin.get(
 			args.push(Number(status));
 		}
 		const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare(`SELECT COUNT(*) AS n FROM users ${clause}`).bind(...args),
-			db
-				.prepare(`SELECT ${USER_COLUMNS} FROM users ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
-				.bind(...args, pageSize, (page - 1) * pageSize),
-		]);
-		return ok(
-			c,
-			pageOut((rows!.results as UserListRow[]).map(userOut), (count!.results[0] as { n: number }).n, page, pageSize),
+		const { rows, total } = await fetchPage<UserListRow>(
+			c.env,
+			{ select: USER_COLUMNS, from: `FROM users ${clause}`, orderBy: "created_at DESC, id DESC", args },
+			{ page, pageSize },
 		);
+		return ok(c, pageOut(rows.map(userOut), total, { page, pageSize }));
 	},
 );
 
@@ -375,17 +370,17 @@ admin.get(
 			args.push(q.endTime);
 		}
 		const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare(`SELECT COUNT(*) AS n FROM audit_logs l ${clause}`).bind(...args),
-			db
-				.prepare(
-					`SELECT l.*, COALESCE(a.username, '') AS username FROM audit_logs l LEFT JOIN admin_users a ON a.id = l.admin_id
-					 ${clause} ORDER BY l.id DESC LIMIT ? OFFSET ?`,
-				)
-				.bind(...args, q.pageSize, (q.page - 1) * q.pageSize),
-		]);
-		const list = (rows!.results as any[]).map((r) => ({
+		const { rows, total } = await fetchPage<any>(
+			c.env,
+			{
+				select: "l.*, COALESCE(a.username, '') AS username",
+				from: `FROM audit_logs l LEFT JOIN admin_users a ON a.id = l.admin_id ${clause}`,
+				orderBy: "l.id DESC",
+				args,
+			},
+			q,
+		);
+		const list = rows.map((r) => ({
 			id: r.id as number,
 			adminId: r.admin_id as string,
 			adminUsername: r.username as string,
@@ -396,7 +391,7 @@ admin.get(
 			ipAddress: r.ip_address as string,
 			createdAt: r.created_at as number,
 		}));
-		return ok(c, pageOut(list, (count!.results[0] as { n: number }).n, q.page, q.pageSize));
+		return ok(c, pageOut(list, total, q));
 	},
 );
 
@@ -429,7 +424,7 @@ admin.get(
 	doc({ summary: "Every runtime setting with its current value (default when never set)", tags, response: ConfigList }),
 	async (c) => {
 		const list = await configItems(c);
-		return ok(c, pageOut(list, list.length, 1, list.length));
+		return ok(c, pageOut(list, list.length, { page: 1, pageSize: list.length }));
 	},
 );
 
@@ -479,18 +474,13 @@ admin.get(
 	doc({ summary: "Admin accounts, newest first", tags, response: AdminAccountList }),
 	validate("query", PageQuery),
 	async (c) => {
-		const { page, pageSize } = c.req.valid("query");
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare("SELECT COUNT(*) AS n FROM admin_users"),
-			db
-				.prepare("SELECT * FROM admin_users ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?")
-				.bind(pageSize, (page - 1) * pageSize),
-		]);
-		return ok(
-			c,
-			pageOut((rows!.results as AdminRow[]).map(adminOut), (count!.results[0] as { n: number }).n, page, pageSize),
+		const q = c.req.valid("query");
+		const { rows, total } = await fetchPage<AdminRow>(
+			c.env,
+			{ select: "*", from: "FROM admin_users", orderBy: "created_at DESC, id DESC" },
+			q,
 		);
+		return ok(c, pageOut(rows.map(adminOut), total, q));
 	},
 );
 

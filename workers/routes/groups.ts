@@ -27,6 +27,7 @@ import { now, requireUser } from "../lib/auth";
 import { refuseOtherMethods } from "../lib/collections";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
+import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import { syncGroupConversation } from "../services/conversation-sync";
 import {
@@ -47,7 +48,7 @@ import {
 } from "../services/groups";
 import { notify } from "../services/notify";
 import { getConfigValue } from "../services/system-config";
-import { userCards } from "../services/users";
+import { cardOf, userCards } from "../services/users";
 
 export const groups = new Hono<AppEnv>();
 
@@ -227,28 +228,25 @@ groups.get(
 		const { id } = c.req.valid("param");
 		const q = c.req.valid("query");
 		await asMember(c.env, id, c.var.auth.userId);
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare("SELECT COUNT(*) AS n FROM group_members WHERE group_id = ? AND left_at IS NULL").bind(id),
-			db
-				.prepare(
-					`SELECT m.user_id, m.group_nickname, m.role, m.is_muted, m.joined_at, u.nickname, u.avatar
-					   FROM group_members m LEFT JOIN users u ON u.id = m.user_id
-					  WHERE m.group_id = ? AND m.left_at IS NULL ORDER BY m.joined_at, m.user_id LIMIT ? OFFSET ?`,
-				)
-				.bind(id, q.pageSize, (q.page - 1) * q.pageSize),
-		]);
-		const members = (
-			rows!.results as {
-				user_id: string;
-				group_nickname: string;
-				role: "owner" | "admin" | "member";
-				is_muted: number;
-				joined_at: number;
-				nickname: string | null;
-				avatar: string | null;
-			}[]
-		).map((m) => ({
+		const { rows, total } = await fetchPage<{
+			user_id: string;
+			group_nickname: string;
+			role: "owner" | "admin" | "member";
+			is_muted: number;
+			joined_at: number;
+			nickname: string | null;
+			avatar: string | null;
+		}>(
+			c.env,
+			{
+				select: "m.user_id, m.group_nickname, m.role, m.is_muted, m.joined_at, u.nickname, u.avatar",
+				from: "FROM group_members m LEFT JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND m.left_at IS NULL",
+				orderBy: "m.joined_at, m.user_id",
+				args: [id],
+			},
+			q,
+		);
+		const members = rows.map((m) => ({
 			userId: m.user_id,
 			groupNickname: m.group_nickname,
 			role: m.role,
@@ -256,7 +254,7 @@ groups.get(
 			joinedAt: m.joined_at,
 			userInfo: { userId: m.user_id, nickname: m.nickname ?? "", avatar: m.avatar ?? "" },
 		}));
-		return ok(c, { members, total: Number(count!.results[0]?.n ?? 0), page: q.page });
+		return ok(c, { members, total, page: q.page });
 	},
 );
 
@@ -707,7 +705,7 @@ groups.get(
 			message: r.message,
 			status: r.status,
 			createdAt: r.created_at,
-			userInfo: cards.get(r.user_id) ?? { userId: r.user_id, nickname: "", avatar: "" },
+			userInfo: cardOf(cards, r.user_id),
 		}));
 		return ok(c, { requests, total: requests.length });
 	},

@@ -18,6 +18,7 @@ import type { AppEnv } from "../env";
 import { now, requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, notFound } from "../lib/errors";
+import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import { notifyFriendsOfProfileChange } from "../services/friends";
 import { notify } from "../services/notify";
@@ -225,25 +226,23 @@ users.get(
 			OR (u.phone = ? AND s.search_by_phone = 1)
 			OR (u.id = ? AND s.search_by_id = 1))`;
 		const args = [like, keyword, keyword];
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<{ n?: number; id?: string }>([
-			db
-				.prepare(`SELECT COUNT(*) AS n FROM users u JOIN user_settings s ON s.user_id = u.id WHERE ${where}`)
-				.bind(...args),
-			db
-				.prepare(
-					`SELECT u.id, u.nickname, u.avatar, u.signature FROM users u JOIN user_settings s ON s.user_id = u.id
-					  WHERE ${where} ORDER BY u.nickname, u.id LIMIT ? OFFSET ?`,
-				)
-				.bind(...args, pageSize, (page - 1) * pageSize),
-		]);
-		const list = (rows!.results as unknown as Pick<UserRow, "id" | "nickname" | "avatar" | "signature">[]).map((u) => ({
+		const { rows, total } = await fetchPage<Pick<UserRow, "id" | "nickname" | "avatar" | "signature">>(
+			c.env,
+			{
+				select: "u.id, u.nickname, u.avatar, u.signature",
+				from: `FROM users u JOIN user_settings s ON s.user_id = u.id WHERE ${where}`,
+				orderBy: "u.nickname, u.id",
+				args,
+			},
+			{ page, pageSize },
+		);
+		const list = rows.map((u) => ({
 			userId: u.id,
 			nickname: u.nickname,
 			avatar: u.avatar,
 			signature: u.signature,
 		}));
-		return ok(c, { users: list, total: Number(count!.results[0]?.n ?? 0) });
+		return ok(c, { users: list, total });
 	},
 );
 
