@@ -20,10 +20,9 @@ import {
 	UpdateConfigRequest,
 } from "../../contracts/admin";
 import { IdParam, PageQuery } from "../../contracts/common";
-import { config } from "../config";
 import { now } from "../lib/auth";
 import { ok } from "../lib/envelope";
-import { badRequest, Codes, conflict, forbidden, notFound, tooManyRequests, unauthorized } from "../lib/errors";
+import { badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
 import { fetchPage, pageOut } from "../lib/paging";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
@@ -37,7 +36,8 @@ import {
 	requireRole,
 	signAdminToken,
 } from "../services/admin-auth";
-import { dissolveGroup, type GroupRow } from "../services/groups";
+import { dissolveGroup, loadGroup } from "../services/groups";
+import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "../services/login-throttle";
 import { notify } from "../services/notify";
 import { endSessions } from "../services/sessions-auth";
 import { countOnlineUsers, utcDay } from "../services/stats";
@@ -86,28 +86,17 @@ admin.post(
 	async (c) => {
 		const { username, password } = c.req.valid("json");
 		const db = c.env.DB;
-		const cfg = config(c.env);
 		const account = `admin:${username}`;
-		const since = now() - cfg.loginWindowSeconds;
-		const failures = await db
-			.prepare("SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE account = ? AND at > ?")
-			.bind(account, since)
-			.first<{ n: number; first: number | null }>();
-		if (failures && failures.n >= cfg.loginMaxFailures) {
-			throw tooManyRequests(
-				"too many failed login attempts; try again later",
-				(failures.first ?? now()) + cfg.loginWindowSeconds - now(),
-			);
-		}
+		await checkLoginThrottle(c.env, account);
 		const row = await db.prepare("SELECT * FROM admin_users WHERE username = ?").bind(username).first<AdminRow>();
 		if (!row || !(await verifyPassword(password, row.password_hash))) {
-			await db.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(account, now()).run();
+			await recordLoginFailure(c.env, account);
 			throw unauthorized("invalid username or password", Codes.AdminInvalidPassword);
 		}
 		if (row.status !== 1) throw forbidden("admin account is disabled", Codes.AdminDisabled);
 		const t = now();
 		await db.batch([
-			db.prepare("DELETE FROM login_failures WHERE account = ?").bind(account),
+			clearLoginFailuresStatement(c.env, account),
 			db.prepare("UPDATE admin_users SET last_login_at = ? WHERE id = ?").bind(t, row.id),
 		]);
 		const token = await signAdminToken(c.env, row);
@@ -247,19 +236,13 @@ admin.post(
 
 const GroupIdParam = z.object({ groupId: IdParam("groupId") });
 
-async function activeGroup(c: Context<AdminEnv>, groupId: string) {
-	const g = await c.env.DB.prepare("SELECT * FROM groups WHERE id = ?").bind(groupId).first<GroupRow>();
-	if (!g || g.status !== 1) throw notFound("group not found", Codes.GroupNotFound);
-	return g;
-}
-
 admin.get(
 	"/groups/:groupId",
 	requireAdmin,
 	doc({ summary: "One group (dissolved groups are 404, 40101)", tags, response: AdminGroup }),
 	validate("param", GroupIdParam),
 	async (c) => {
-		const g = await activeGroup(c, c.req.valid("param").groupId);
+		const g = await loadGroup(c.env, c.req.valid("param").groupId);
 		return ok(c, {
 			groupId: g.id,
 			name: g.name,
@@ -287,7 +270,7 @@ admin.delete(
 	}),
 	validate("param", GroupIdParam),
 	async (c) => {
-		const g = await activeGroup(c, c.req.valid("param").groupId);
+		const g = await loadGroup(c.env, c.req.valid("param").groupId);
 		// An admin is not a user: operatorUserId stays empty for a dissolution by the back office.
 		await dissolveGroup(c.env, g, "");
 		await audit(c, { action: "group.dissolve", resourceType: "group", resourceId: g.id, details: { name: g.name } });

@@ -12,18 +12,10 @@ import { config } from "../config";
 import type { AppEnv } from "../env";
 import { now, requireUser, verifyToken } from "../lib/auth";
 import { ok } from "../lib/envelope";
-import {
-	ApiError,
-	badRequest,
-	Codes,
-	conflict,
-	forbidden,
-	notFound,
-	tooManyRequests,
-	unauthorized,
-} from "../lib/errors";
+import { ApiError, badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
+import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "../services/login-throttle";
 import { notify } from "../services/notify";
 import { endSessions, mintTokens, openSessionStatements } from "../services/sessions-auth";
 import { checkNickname, newQrcodeStatements, type UserRow, userRowToLoginUser } from "../services/users";
@@ -91,36 +83,19 @@ auth.post(
 	validate("json", LoginRequest),
 	async (c) => {
 		const body = c.req.valid("json");
-		const cfg = config(c.env);
 		const db = c.env.DB;
 		const account = body.account.trim();
-		const since = now() - cfg.loginWindowSeconds;
-		const failures = await db
-			.prepare("SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE account = ? AND at > ?")
-			.bind(account, since)
-			.first<{ n: number; first: number | null }>();
-		if (failures && failures.n >= cfg.loginMaxFailures) {
-			throw tooManyRequests(
-				"too many failed login attempts; try again later",
-				(failures.first ?? now()) + cfg.loginWindowSeconds - now(),
-			);
-		}
-		const recordFailure = () =>
-			db.batch([
-				db.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(account, now()),
-				db.prepare("DELETE FROM login_failures WHERE at <= ?").bind(since),
-			]);
-
+		await checkLoginThrottle(c.env, account);
 		const user = await db
 			.prepare("SELECT * FROM users WHERE phone = ? OR email = ? LIMIT 1")
 			.bind(account, account)
 			.first<UserRow>();
 		if (!user) {
-			await recordFailure();
+			await recordLoginFailure(c.env, account);
 			throw notFound("account does not exist", Codes.UserNotFound);
 		}
 		if (!(await verifyPassword(body.password, user.password_hash))) {
-			await recordFailure();
+			await recordLoginFailure(c.env, account);
 			throw unauthorized("wrong password", Codes.PasswordError);
 		}
 		if (user.status !== 1) throw forbidden("account is disabled", Codes.AccountDisabled);
@@ -132,10 +107,7 @@ auth.post(
 			sid: crypto.randomUUID(),
 			refreshJti: crypto.randomUUID(),
 		};
-		await db.batch([
-			db.prepare("DELETE FROM login_failures WHERE account = ?").bind(account),
-			...openSessionStatements(c.env, session),
-		]);
+		await db.batch([clearLoginFailuresStatement(c.env, account), ...openSessionStatements(c.env, session)]);
 		const tokens = await mintTokens(c.env, session);
 		return ok(c, { userId: user.id, ...tokens, user: userRowToLoginUser(user) });
 	},

@@ -38,7 +38,7 @@ import {
 	currentMemberIds,
 	dissolveGroup,
 	groupOut,
-	leaveStatement,
+	leaveGroup,
 	listGroupsFor,
 	loadGroup,
 	memberCount,
@@ -363,23 +363,7 @@ groups.delete(
 		if (target === "owner") throw forbidden("the group owner cannot be removed", Codes.CannotRemoveOwner);
 		if (role === "admin" && target === "admin")
 			throw forbidden("an admin cannot remove another admin", Codes.CannotRemoveAdmin);
-		const t = now();
-		await c.env.DB.batch([leaveStatement(c.env, id, userId, t), recountStatement(c.env, id, t)]);
-		await syncGroupConversation(c.env, id);
-		await notifyGroup(
-			c.env,
-			id,
-			"group.member_left",
-			{
-				groupId: id,
-				userId,
-				operatorUserId: me,
-				reason: "removed_by_admin",
-				memberCount: await memberCount(c.env, id),
-				leftAt: t,
-			},
-			[userId],
-		);
+		await leaveGroup(c.env, id, userId, me, "removed_by_admin");
 		return ok(c);
 	},
 );
@@ -535,23 +519,7 @@ groups.post(
 			await dissolveGroup(c.env, group, me);
 			return ok(c);
 		}
-		const t = now();
-		await c.env.DB.batch([leaveStatement(c.env, id, me, t), recountStatement(c.env, id, t)]);
-		await syncGroupConversation(c.env, id);
-		await notifyGroup(
-			c.env,
-			id,
-			"group.member_left",
-			{
-				groupId: id,
-				userId: me,
-				operatorUserId: me,
-				reason: "self_quit",
-				memberCount: await memberCount(c.env, id),
-				leftAt: t,
-			},
-			[me],
-		);
+		await leaveGroup(c.env, id, me, me, "self_quit");
 		return ok(c);
 	},
 );

@@ -14,7 +14,7 @@ import {
 	UserSearchResponse,
 	UserSettings,
 } from "../../contracts/users";
-import type { AppEnv } from "../env";
+import type { AppEnv, Bindings } from "../env";
 import { now, requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, notFound } from "../lib/errors";
@@ -129,16 +129,18 @@ users.put(
 	},
 );
 
+async function loadSettings(env: Bindings, userId: string): Promise<SettingsRow> {
+	const row = await env.DB.prepare("SELECT * FROM user_settings WHERE user_id = ?").bind(userId).first<SettingsRow>();
+	if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
+	return row;
+}
+
 users.get(
 	"/me/settings",
 	requireUser,
 	doc({ summary: "My settings", tags: ["users"], response: UserSettings }),
 	async (c) => {
-		const row = await c.env.DB.prepare("SELECT * FROM user_settings WHERE user_id = ?")
-			.bind(c.var.auth.userId)
-			.first<SettingsRow>();
-		if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
-		return ok(c, settingsOut(row));
+		return ok(c, settingsOut(await loadSettings(c.env, c.var.auth.userId)));
 	},
 );
 
@@ -163,12 +165,7 @@ users.put(
 				.prepare(`UPDATE user_settings SET ${sets.join(", ")}, updated_at = ? WHERE user_id = ?`)
 				.bind(...values, now(), c.var.auth.userId)
 				.run();
-		const row = await db
-			.prepare("SELECT * FROM user_settings WHERE user_id = ?")
-			.bind(c.var.auth.userId)
-			.first<SettingsRow>();
-		if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
-		return ok(c, settingsOut(row));
+		return ok(c, settingsOut(await loadSettings(c.env, c.var.auth.userId)));
 	},
 );
 
