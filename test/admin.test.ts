@@ -4,9 +4,9 @@ import { app } from "../workers/app";
 import { operations } from "../workers/lib/openapi";
 import { verifyPassword } from "../workers/lib/password";
 import { ensureBootstrapAdmin } from "../workers/services/admin-auth";
-import { syncGroupConversation } from "../workers/services/conversation-sync";
 import { addMessageCount } from "../workers/services/stats";
-import { call, fails, ok } from "./fixtures/api";
+import { BASE, call, fails, ok } from "./fixtures/api";
+import { makeGroup } from "./fixtures/social";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
 
@@ -172,20 +172,7 @@ describe("admin groups, stats, config", () => {
 		const sup = await superToken();
 		const owner = await registerUser();
 		const member = await registerUser();
-		// TEST SETUP: a group as the groups routes would store it.
-		const groupId = crypto.randomUUID();
-		const t = Math.floor(Date.now() / 1000);
-		await env.DB.batch([
-			env.DB.prepare(
-				"INSERT INTO groups (id, name, owner_id, member_count, created_at, updated_at) VALUES (?, 'Club', ?, 2, ?, ?)",
-			).bind(groupId, owner.userId, t, t),
-			...[owner, member].map((u, i) =>
-				env.DB.prepare(
-					"INSERT INTO group_members (group_id, user_id, role, joined_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-				).bind(groupId, u.userId, i === 0 ? "owner" : "member", t, t),
-			),
-		]);
-		await syncGroupConversation(env, groupId);
+		const { groupId } = await makeGroup(owner, [member], { name: "Club" });
 		const conv = env.CONVERSATION.getByName(`conv:${groupId}`);
 		expect(await conv.members()).toHaveLength(2);
 		const g = await ok("GET", `/admin/groups/${groupId}`, { token: sup });
@@ -271,6 +258,43 @@ describe("admin groups, stats, config", () => {
 		await ok("PUT", "/admin/config/call.ring_timeout", { token: sup, body: { value: "60" } });
 		const log = await ok("GET", "/admin/audit-logs?action=config.update&resourceId=call.ring_timeout", { token: sup });
 		expect(log.list[0].details).toEqual({ value: "60", previous: "30" });
+	});
+
+	it("group.max_members set through the admin API applies to the next created group, over GROUP_MAX_MEMBERS", async () => {
+		const sup = await superToken();
+		const [owner, m1, m2, m3] = await Promise.all([registerUser(), registerUser(), registerUser(), registerUser()]);
+		expect((await makeGroup(owner, [m1])).maxMembers).toBe(500);
+		const before = await ok("GET", "/admin/config", { token: sup });
+		expect(before.list.find((i: any) => i.key === "group.max_members")).toMatchObject({ value: "500" });
+		await ok("PUT", "/admin/config/group.max_members", { token: sup, body: { value: "3" } });
+		try {
+			const small = await makeGroup(owner, [m1, m2]);
+			expect(small.maxMembers).toBe(3);
+			expect((await ok("GET", `/groups/${small.groupId}`, { token: m1.token })).maxMembers).toBe(3);
+			// The limit is enforced on the new group: a fourth member is refused.
+			await fails("POST", `/groups/${small.groupId}/members`, 409, 40104, {
+				token: owner.token,
+				body: { userIds: [m3.userId] },
+			});
+			await fails("POST", "/groups", 409, 40104, {
+				token: owner.token,
+				body: { name: "too big", memberIds: [m1.userId, m2.userId, m3.userId] },
+			});
+			// A stored value wins over the deployment variable.
+			const viaEnv = await app.request(
+				`${BASE}/api/v1/groups`,
+				{
+					method: "POST",
+					headers: { Authorization: `Bearer ${owner.token}`, "Content-Type": "application/json" },
+					body: JSON.stringify({ name: "env", memberIds: [m1.userId] }),
+				},
+				{ ...env, GROUP_MAX_MEMBERS: "50" },
+			);
+			expect(((await viaEnv.json()) as any).data.maxMembers).toBe(3);
+		} finally {
+			// Storage is per test, but this isolate's config cache is not: put the default back.
+			await ok("PUT", "/admin/config/group.max_members", { token: sup, body: { value: "500" } });
+		}
 	});
 
 	it("audit log pages and filters by time", async () => {

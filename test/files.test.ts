@@ -6,6 +6,7 @@ import worker from "../workers/index";
 import { operations } from "../workers/lib/openapi";
 import { extractFileIds, recordFileReferences, signedFileUrl } from "../workers/services/files";
 import { call, fails, ok } from "./fixtures/api";
+import { makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
 
@@ -43,6 +44,9 @@ describe("files", () => {
 		const t = await uploadToken(u);
 		expect(t).toMatchObject({ fileId: expect.stringMatching(/^file-/), uploadMethod: "PUT", expiresIn: 3600 });
 		expect(t.uploadHeaders).toEqual({ "Content-Type": "image/jpeg" });
+		// Not read as "the file called upload-token".
+		const get = await fails("GET", "/files/upload-token", 405, 405, { token: u.token });
+		expect(get.headers.get("Allow")).toBe("POST");
 		await fails("POST", "/files/upload-token", 400, 70104, {
 			token: u.token,
 			body: { fileName: "a", fileType: "exe", fileSize: 1, mimeType: "application/x-msdownload" },
@@ -132,26 +136,15 @@ describe("files", () => {
 		const former = await registerUser();
 		const stranger = await registerUser();
 		const fileId = await uploadFile(owner, bytesOf(1000, 3), { fileType: "file", mimeType: "application/pdf" });
-		// TEST SETUP: a group as the groups routes would store it.
-		const groupId = crypto.randomUUID();
-		const t = Math.floor(Date.now() / 1000);
-		await env.DB.batch([
-			env.DB.prepare(
-				"INSERT INTO groups (id, name, owner_id, member_count, created_at, updated_at) VALUES (?, 'g', ?, 3, ?, ?)",
-			).bind(groupId, owner.userId, t, t),
-			...[owner, member, former].map((u) =>
-				env.DB.prepare(
-					"INSERT INTO group_members (group_id, user_id, role, joined_at, updated_at, left_at) VALUES (?, ?, 'member', ?, ?, ?)",
-				).bind(groupId, u.userId, t, t, u === former ? t : null),
-			),
-		]);
+		const { groupId } = await makeGroup(owner, [member, former]);
+		await ok("POST", `/groups/${groupId}/quit`, { token: former.token });
 		const url = `https://example.com/blob/${fileId}?op=get`;
 		await recordFileReferences(env, groupId, `look at ${url}`, owner.userId);
 		expect(await download(member, fileId)).toEqual(bytesOf(1000, 3));
 		await fails("GET", `/files/${fileId}`, 404, 70101, { token: former.token });
 		await fails("GET", `/files/${fileId}`, 404, 70101, { token: stranger.token });
 		// Once the group is dissolved its members lose access.
-		await env.DB.prepare("UPDATE groups SET status = 0 WHERE id = ?").bind(groupId).run();
+		await ok("DELETE", `/groups/${groupId}`, { token: owner.token });
 		await fails("GET", `/files/${fileId}`, 404, 70101, { token: member.token });
 	});
 

@@ -387,3 +387,33 @@ describe("blacklist", () => {
 		expect(res.body.data.list).toHaveLength(1);
 	});
 });
+
+describe("static paths next to /friends/:id", () => {
+	it("a method a static path does not serve is a 405 naming what is missing, never a friend lookup", async () => {
+		const [a, b] = [await registerUser(), await registerUser()];
+		await makeFriends(a, b);
+		await ok("POST", "/friends/blacklist", { token: a.token, body: { userId: b.userId } });
+
+		const noId = await fails("DELETE", "/friends/blacklist", 405, 405, { token: a.token });
+		expect(noId.body.message).toBe(
+			"DELETE /api/v1/friends/blacklist is missing the blocked user's ID: use DELETE /api/v1/friends/blacklist/{id}",
+		);
+		expect(noId.headers.get("Allow")).toBe("GET, POST");
+		const requests = await fails("DELETE", "/friends/requests", 405, 405, { token: a.token });
+		expect(requests.body.message).toBe("DELETE is not allowed on /api/v1/friends/requests; allowed: GET, POST");
+		const handle = await fails("PUT", "/friends/requests", 405, 405, { token: a.token, body: { action: "accept" } });
+		expect(handle.body.message).toContain("missing the friend request ID");
+		const friend = await fails("DELETE", "/friends", 405, 405, { token: a.token });
+		expect(friend.body.message).toContain("missing the friend's user ID: use DELETE /api/v1/friends/{id}");
+		expect(friend.headers.get("Allow")).toBe("GET");
+		// Not "set the remark of friend 'blacklist'" (404 30117).
+		const put = await fails("PUT", `/friends/blacklist/${b.userId}`, 405, 405, { token: a.token, body: {} });
+		expect(put.headers.get("Allow")).toBe("DELETE");
+
+		// Nothing was touched, and the static GET routes are still reached (not `/:id`).
+		expect((await ok("GET", "/friends/blacklist", { token: a.token })).total).toBe(1);
+		expect((await ok("GET", "/friends/requests?type=sent", { token: a.token })).total).toBe(1);
+		await ok("DELETE", `/friends/blacklist/${b.userId}`, { token: a.token });
+		expect((await ok("GET", "/friends", { token: a.token })).list.map((f: any) => f.userId)).toEqual([b.userId]);
+	});
+});

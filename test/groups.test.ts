@@ -1,8 +1,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { config } from "../workers/config";
+import { app } from "../workers/app";
 import { groupsChangedSince } from "../workers/services/groups";
-import { fails, ok } from "./fixtures/api";
+import { getConfigValue } from "../workers/services/system-config";
+import { BASE, fails, ok } from "./fixtures/api";
 import { makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";
 import { connect, roundTrip, type TestSocket } from "./fixtures/ws";
@@ -129,10 +130,34 @@ describe("group lifecycle", () => {
 		closeAll(ss);
 	});
 
-	it("reads the member limit from GROUP_MAX_MEMBERS (default 500)", () => {
-		expect(config({ ...env, GROUP_MAX_MEMBERS: "3" } as any).groupMaxMembers).toBe(3);
-		expect(config({ ...env, GROUP_MAX_MEMBERS: undefined } as any).groupMaxMembers).toBe(500);
-		expect(config({ ...env, GROUP_MAX_MEMBERS: "junk" } as any).groupMaxMembers).toBe(500);
+	it("new groups take maxMembers from group.max_members: GROUP_MAX_MEMBERS when set and valid, else 500", async () => {
+		const limit = (value: string | undefined) =>
+			getConfigValue({ ...env, GROUP_MAX_MEMBERS: value }, "group.max_members");
+		expect(await limit("3")).toBe(3);
+		expect(await limit(undefined)).toBe(500);
+		expect(await limit("junk")).toBe(500);
+		expect(await limit("1")).toBe(500); // below the setting's minimum of 2
+
+		// Through the route, with the deployment variable set.
+		const [owner, m1, m2, m3] = await users(4);
+		const create = (members: TestUser[]) =>
+			app.request(
+				`${BASE}/api/v1/groups`,
+				{
+					method: "POST",
+					headers: { Authorization: `Bearer ${owner.token}`, "Content-Type": "application/json" },
+					body: JSON.stringify({ name: "small", memberIds: members.map((m) => m.userId) }),
+				},
+				{ ...env, GROUP_MAX_MEMBERS: "3" },
+			);
+		const created = await create([m1, m2]);
+		expect(created.status).toBe(200);
+		expect(((await created.json()) as any).data.maxMembers).toBe(3);
+		const over = await create([m1, m2, m3]);
+		expect(over.status).toBe(409);
+		expect(((await over.json()) as any).code).toBe(40104);
+		// Without the variable the built-in default applies.
+		expect((await makeGroup(owner, [m1])).maxMembers).toBe(500);
 	});
 
 	it("validates creation", async () => {
@@ -641,5 +666,25 @@ describe("leaving, nicknames and mute", () => {
 		await ok("PUT", path(admin2), { token: owner.token, body: { muted: true } });
 		await expectConversationMatchesD1(g);
 		closeAll(ss);
+	});
+});
+
+describe("paths without their ID", () => {
+	it("answer 405 naming the missing ID", async () => {
+		const [owner, m1] = await users(2);
+		const { groupId } = await makeGroup(owner, [m1]);
+		const member = await fails("DELETE", `/groups/${groupId}/members`, 405, 405, { token: owner.token });
+		expect(member.body.message).toBe(
+			`DELETE /api/v1/groups/${groupId}/members is missing the member's user ID: use DELETE /api/v1/groups/${groupId}/members/{userId}`,
+		);
+		expect(member.headers.get("Allow")).toBe("GET, POST");
+		const request = await fails("PUT", `/groups/${groupId}/requests`, 405, 405, {
+			token: owner.token,
+			body: { action: "approve" },
+		});
+		expect(request.body.message).toContain("missing the join request ID");
+		const group = await fails("DELETE", "/groups", 405, 405, { token: owner.token });
+		expect(group.body.message).toContain("missing the group ID: use DELETE /api/v1/groups/{id}");
+		expect((await ok("GET", `/groups/${groupId}/members`, { token: owner.token })).total).toBe(2);
 	});
 });

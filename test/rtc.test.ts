@@ -155,10 +155,8 @@ describe("calls", () => {
 		await fails("POST", "/rtc/calls", 400, 400, { token: a.token, body: {} });
 		await fails("POST", "/rtc/calls", 401, 401, { body: { calleeId: b.userId } });
 
-		// TEST SETUP: b blocks a, as the blacklist route stores it. Refused both ways.
-		await env.DB.prepare("INSERT INTO blacklist (user_id, blocked_user_id, created_at) VALUES (?, ?, 0)")
-			.bind(b.userId, a.userId)
-			.run();
+		// b blocks a: calls are refused both ways.
+		await ok("POST", "/friends/blacklist", { token: b.token, body: { userId: a.userId } });
 		await fails("POST", "/rtc/calls", 403, 30114, { token: a.token, body: { calleeId: b.userId } });
 		await fails("POST", "/rtc/calls", 403, 30114, { token: b.token, body: { calleeId: a.userId } });
 

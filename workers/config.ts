@@ -7,13 +7,11 @@ export interface Config {
 	corsOrigins: string[];
 	loginMaxFailures: number;
 	loginWindowSeconds: number;
-	/** Member limit of groups created from now on (owner included); GROUP_MAX_MEMBERS, default 500. */
-	groupMaxMembers: number;
 }
 
-const int = (value: string | undefined, fallback: number, min = 1) => {
+const int = (value: string | undefined, fallback: number) => {
 	const n = Number(value);
-	return Number.isInteger(n) && n >= min ? n : fallback;
+	return Number.isInteger(n) && n >= 1 ? n : fallback;
 };
 
 export const isProduction = (env: Bindings) => String(env.ENVIRONMENT ?? "development") === "production";
@@ -32,6 +30,5 @@ export function config(env: Bindings): Config {
 		corsOrigins: origins,
 		loginMaxFailures: int(env.LOGIN_MAX_FAILURES, 5),
 		loginWindowSeconds: int(env.LOGIN_WINDOW_SECONDS, 900),
-		groupMaxMembers: int(env.GROUP_MAX_MEMBERS, 500, 2),
 	};
 }

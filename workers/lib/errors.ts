@@ -83,3 +83,5 @@ export const notFound = (message = "not found", code = 404) => new ApiError(404,
 export const conflict = (message: string, code = 409) => new ApiError(409, code, message);
 export const tooManyRequests = (message: string, retryAfterSeconds: number, code = 429) =>
 	new ApiError(429, code, message, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+export const methodNotAllowed = (message: string, allow: string[]) =>
+	new ApiError(405, 405, message, { Allow: allow.join(", ") });

@@ -20,10 +20,10 @@ import {
 	UpdateConfigRequest,
 } from "../../contracts/admin";
 import { IdParam, PageQuery } from "../../contracts/common";
-import { config } from "../config";
 import { now } from "../lib/auth";
 import { ok } from "../lib/envelope";
-import { badRequest, Codes, conflict, forbidden, notFound, tooManyRequests, unauthorized } from "../lib/errors";
+import { badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
+import { fetchPage, pageOut } from "../lib/paging";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
 import {
@@ -36,7 +36,8 @@ import {
 	requireRole,
 	signAdminToken,
 } from "../services/admin-auth";
-import { dissolveGroup, type GroupRow } from "../services/groups";
+import { dissolveGroup, loadGroup } from "../services/groups";
+import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "../services/login-throttle";
 import { notify } from "../services/notify";
 import { endSessions } from "../services/sessions-auth";
 import { countOnlineUsers, utcDay } from "../services/stats";
@@ -44,6 +45,7 @@ import {
 	CONFIG_KEYS,
 	type ConfigKey,
 	checkConfigValue,
+	configDefault,
 	forgetConfigCache,
 	isConfigKey,
 	storedConfig,
@@ -60,7 +62,6 @@ admin.use("*", async (c, next) => {
 	await next();
 });
 
-const pageOut = <T>(list: T[], total: number, page: number, pageSize: number) => ({ list, total, page, pageSize });
 const adminOut = (a: AdminRow) => ({
 	adminId: a.id,
 	username: a.username,
@@ -85,28 +86,17 @@ admin.post(
 	async (c) => {
 		const { username, password } = c.req.valid("json");
 		const db = c.env.DB;
-		const cfg = config(c.env);
 		const account = `admin:${username}`;
-		const since = now() - cfg.loginWindowSeconds;
-		const failures = await db
-			.prepare("SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE account = ? AND at > ?")
-			.bind(account, since)
-			.first<{ n: number; first: number | null }>();
-		if (failures && failures.n >= cfg.loginMaxFailures) {
-			throw tooManyRequests(
-				"too many failed login attempts; try again later",
-				(failures.first ?? now()) + cfg.loginWindowSeconds - now(),
-			);
-		}
+		await checkLoginThrottle(c.env, account);
 		const row = await db.prepare("SELECT * FROM admin_users WHERE username = ?").bind(username).first<AdminRow>();
 		if (!row || !(await verifyPassword(password, row.password_hash))) {
-			await db.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(account, now()).run();
+			await recordLoginFailure(c.env, account);
 			throw unauthorized("invalid username or password", Codes.AdminInvalidPassword);
 		}
 		if (row.status !== 1) throw forbidden("admin account is disabled", Codes.AdminDisabled);
 		const t = now();
 		await db.batch([
-			db.prepare("DELETE FROM login_failures WHERE account = ?").bind(account),
+			clearLoginFailuresStatement(c.env, account),
 			db.prepare("UPDATE admin_users SET last_login_at = ? WHERE id = ?").bind(t, row.id),
 		]);
 		const token = await signAdminToken(c.env, row);
@@ -178,17 +168,12 @@ admin.get(
 			args.push(Number(status));
 		}
 		const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare(`SELECT COUNT(*) AS n FROM users ${clause}`).bind(...args),
-			db
-				.prepare(`SELECT ${USER_COLUMNS} FROM users ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
-				.bind(...args, pageSize, (page - 1) * pageSize),
-		]);
-		return ok(
-			c,
-			pageOut((rows!.results as UserListRow[]).map(userOut), (count!.results[0] as { n: number }).n, page, pageSize),
+		const { rows, total } = await fetchPage<UserListRow>(
+			c.env,
+			{ select: USER_COLUMNS, from: `FROM users ${clause}`, orderBy: "created_at DESC, id DESC", args },
+			{ page, pageSize },
 		);
+		return ok(c, pageOut(rows.map(userOut), total, { page, pageSize }));
 	},
 );
 
@@ -251,19 +236,13 @@ admin.post(
 
 const GroupIdParam = z.object({ groupId: IdParam("groupId") });
 
-async function activeGroup(c: Context<AdminEnv>, groupId: string) {
-	const g = await c.env.DB.prepare("SELECT * FROM groups WHERE id = ?").bind(groupId).first<GroupRow>();
-	if (!g || g.status !== 1) throw notFound("group not found", Codes.GroupNotFound);
-	return g;
-}
-
 admin.get(
 	"/groups/:groupId",
 	requireAdmin,
 	doc({ summary: "One group (dissolved groups are 404, 40101)", tags, response: AdminGroup }),
 	validate("param", GroupIdParam),
 	async (c) => {
-		const g = await activeGroup(c, c.req.valid("param").groupId);
+		const g = await loadGroup(c.env, c.req.valid("param").groupId);
 		return ok(c, {
 			groupId: g.id,
 			name: g.name,
@@ -291,7 +270,7 @@ admin.delete(
 	}),
 	validate("param", GroupIdParam),
 	async (c) => {
-		const g = await activeGroup(c, c.req.valid("param").groupId);
+		const g = await loadGroup(c.env, c.req.valid("param").groupId);
 		// An admin is not a user: operatorUserId stays empty for a dissolution by the back office.
 		await dissolveGroup(c.env, g, "");
 		await audit(c, { action: "group.dissolve", resourceType: "group", resourceId: g.id, details: { name: g.name } });
@@ -374,17 +353,17 @@ admin.get(
 			args.push(q.endTime);
 		}
 		const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare(`SELECT COUNT(*) AS n FROM audit_logs l ${clause}`).bind(...args),
-			db
-				.prepare(
-					`SELECT l.*, COALESCE(a.username, '') AS username FROM audit_logs l LEFT JOIN admin_users a ON a.id = l.admin_id
-					 ${clause} ORDER BY l.id DESC LIMIT ? OFFSET ?`,
-				)
-				.bind(...args, q.pageSize, (q.page - 1) * q.pageSize),
-		]);
-		const list = (rows!.results as any[]).map((r) => ({
+		const { rows, total } = await fetchPage<any>(
+			c.env,
+			{
+				select: "l.*, COALESCE(a.username, '') AS username",
+				from: `FROM audit_logs l LEFT JOIN admin_users a ON a.id = l.admin_id ${clause}`,
+				orderBy: "l.id DESC",
+				args,
+			},
+			q,
+		);
+		const list = rows.map((r) => ({
 			id: r.id as number,
 			adminId: r.admin_id as string,
 			adminUsername: r.username as string,
@@ -395,7 +374,7 @@ admin.get(
 			ipAddress: r.ip_address as string,
 			createdAt: r.created_at as number,
 		}));
-		return ok(c, pageOut(list, (count!.results[0] as { n: number }).n, q.page, q.pageSize));
+		return ok(c, pageOut(list, total, q));
 	},
 );
 
@@ -414,7 +393,7 @@ async function configItems(c: Context<AdminEnv>) {
 		const row = stored.get(key);
 		return {
 			key,
-			value: row?.value ?? String(rule.default),
+			value: row?.value ?? configDefault(c.env, key),
 			description: rule.description,
 			updatedBy: row?.updated_by ?? "",
 			updatedAt: row?.updated_at ?? 0,
@@ -428,7 +407,7 @@ admin.get(
 	doc({ summary: "Every runtime setting with its current value (default when never set)", tags, response: ConfigList }),
 	async (c) => {
 		const list = await configItems(c);
-		return ok(c, pageOut(list, list.length, 1, list.length));
+		return ok(c, pageOut(list, list.length, { page: 1, pageSize: list.length }));
 	},
 );
 
@@ -449,7 +428,7 @@ admin.put(
 		if (!isConfigKey(key)) throw notFound(`unknown config key: ${key}`, Codes.ConfigKeyNotFound);
 		const checked = checkConfigValue(key, c.req.valid("json").value);
 		if (!checked.ok) throw badRequest(checked.problem);
-		const previous = (await storedConfig(c.env)).get(key) ?? String(CONFIG_KEYS[key].default);
+		const previous = (await storedConfig(c.env)).get(key) ?? configDefault(c.env, key);
 		await c.env.DB.prepare(
 			`INSERT INTO system_config (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?)
 			 ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
@@ -478,18 +457,13 @@ admin.get(
 	doc({ summary: "Admin accounts, newest first", tags, response: AdminAccountList }),
 	validate("query", PageQuery),
 	async (c) => {
-		const { page, pageSize } = c.req.valid("query");
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare("SELECT COUNT(*) AS n FROM admin_users"),
-			db
-				.prepare("SELECT * FROM admin_users ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?")
-				.bind(pageSize, (page - 1) * pageSize),
-		]);
-		return ok(
-			c,
-			pageOut((rows!.results as AdminRow[]).map(adminOut), (count!.results[0] as { n: number }).n, page, pageSize),
+		const q = c.req.valid("query");
+		const { rows, total } = await fetchPage<AdminRow>(
+			c.env,
+			{ select: "*", from: "FROM admin_users", orderBy: "created_at DESC, id DESC" },
+			q,
 		);
+		return ok(c, pageOut(rows.map(adminOut), total, q));
 	},
 );
 

@@ -12,18 +12,10 @@ import { config } from "../config";
 import type { AppEnv } from "../env";
 import { now, requireUser, verifyToken } from "../lib/auth";
 import { ok } from "../lib/envelope";
-import {
-	ApiError,
-	badRequest,
-	Codes,
-	conflict,
-	forbidden,
-	notFound,
-	tooManyRequests,
-	unauthorized,
-} from "../lib/errors";
+import { ApiError, badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
+import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "../services/login-throttle";
 import { notify } from "../services/notify";
 import {
 	activeDeviceSessions,
@@ -97,7 +89,6 @@ auth.post(
 	validate("json", LoginRequest),
 	async (c) => {
 		const body = c.req.valid("json");
-		const cfg = config(c.env);
 		const db = c.env.DB;
 		const account = body.account.trim();
 		const user = await db
@@ -107,29 +98,14 @@ auth.post(
 		// Failures count per account, whichever of its identifiers was typed; guesses at
 		// unknown identifiers are throttled per identifier.
 		const throttleKey = user ? `user:${user.id}` : `account:${account}`;
-		const since = now() - cfg.loginWindowSeconds;
-		const failures = await db
-			.prepare("SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE account = ? AND at > ?")
-			.bind(throttleKey, since)
-			.first<{ n: number; first: number | null }>();
-		if (failures && failures.n >= cfg.loginMaxFailures) {
-			throw tooManyRequests(
-				"too many failed login attempts; try again later",
-				(failures.first ?? now()) + cfg.loginWindowSeconds - now(),
-			);
-		}
-		const recordFailure = () =>
-			db.batch([
-				db.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(throttleKey, now()),
-				db.prepare("DELETE FROM login_failures WHERE at <= ?").bind(since),
-			]);
+		await checkLoginThrottle(c.env, throttleKey);
 
 		if (!user) {
-			await recordFailure();
+			await recordLoginFailure(c.env, throttleKey);
 			throw notFound("account does not exist", Codes.UserNotFound);
 		}
 		if (!(await verifyPassword(body.password, user.password_hash))) {
-			await recordFailure();
+			await recordLoginFailure(c.env, throttleKey);
 			throw unauthorized("wrong password", Codes.PasswordError);
 		}
 		if (user.status !== 1) throw forbidden("account is disabled", Codes.AccountDisabled);
@@ -142,10 +118,7 @@ auth.post(
 			refreshJti: crypto.randomUUID(),
 		};
 		const replaced = await activeDeviceSessions(c.env, user.id, body.deviceId);
-		await db.batch([
-			db.prepare("DELETE FROM login_failures WHERE account = ?").bind(throttleKey),
-			...openSessionStatements(c.env, session),
-		]);
+		await db.batch([clearLoginFailuresStatement(c.env, throttleKey), ...openSessionStatements(c.env, session)]);
 		await closeReplacedSessions(c.env, user.id, replaced);
 		const tokens = await mintTokens(c.env, session);
 		return ok(c, { userId: user.id, ...tokens, user: userRowToLoginUser(user) });

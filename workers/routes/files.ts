@@ -16,8 +16,10 @@ import {
 } from "../../contracts/files";
 import type { AppEnv } from "../env";
 import { now, requireUser } from "../lib/auth";
+import { refuseOtherMethods } from "../lib/collections";
 import { errorBody, ok } from "../lib/envelope";
 import { badRequest, Codes, notFound } from "../lib/errors";
+import { fetchPage, pageOut } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import {
 	baseMime,
@@ -131,6 +133,9 @@ files.post(
 	},
 );
 
+// `GET /files/upload-token` must not be read as "the file called upload-token".
+refuseOtherMethods(files, "/upload-token");
+
 files.post(
 	"/:fileId/complete",
 	requireUser,
@@ -237,16 +242,13 @@ files.get(
 		const { page, pageSize, fileType } = c.req.valid("query");
 		const where = `user_id = ? AND status = 1${fileType ? " AND file_type = ?" : ""}`;
 		const args: unknown[] = fileType ? [c.var.auth.userId, fileType] : [c.var.auth.userId];
-		const [countRes, rowsRes] = await c.env.DB.batch<any>([
-			c.env.DB.prepare(`SELECT COUNT(*) AS n FROM files WHERE ${where}`).bind(...args),
-			c.env.DB.prepare(`SELECT * FROM files WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).bind(
-				...args,
-				pageSize,
-				(page - 1) * pageSize,
-			),
-		]);
-		const list = await Promise.all((rowsRes!.results as FileRow[]).map((f) => fileInfo(c, f)));
-		return ok(c, { list, total: (countRes!.results[0] as { n: number }).n, page, pageSize });
+		const { rows, total } = await fetchPage<FileRow>(
+			c.env,
+			{ select: "*", from: `FROM files WHERE ${where}`, orderBy: "created_at DESC, id DESC", args },
+			{ page, pageSize },
+		);
+		const list = await Promise.all(rows.map((f) => fileInfo(c, f)));
+		return ok(c, pageOut(list, total, { page, pageSize }));
 	},
 );
 

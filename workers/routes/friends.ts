@@ -16,19 +16,16 @@ import {
 } from "../../contracts/friends";
 import type { AppEnv } from "../env";
 import { now, requireUser } from "../lib/auth";
+import { refuseOtherMethods } from "../lib/collections";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
+import { fetchPage, pageOut } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import { syncPrivateConversation } from "../services/conversation-sync";
-import {
-	areFriends,
-	befriendStatements,
-	blockedEitherWay,
-	listFriends,
-	touchFriendshipStatement,
-} from "../services/friends";
+import { befriendStatements, listFriends, touchFriendshipStatement } from "../services/friends";
 import { notify } from "../services/notify";
-import { userCards } from "../services/users";
+import { areFriends, blockedEitherWay } from "../services/relations";
+import { cardOf, userCards } from "../services/users";
 
 export const friends = new Hono<AppEnv>();
 
@@ -39,8 +36,6 @@ the block is lifted. Incremental lists report a hidden friendship with \`isDelet
 again with \`isDeleted: false\` when it reappears.`;
 
 const requestStatus = (s: string) => s as "pending" | "accepted" | "rejected";
-const card = (id: string, cards: Map<string, { userId: string; nickname: string; avatar: string }>) =>
-	cards.get(id) ?? { userId: id, nickname: "", avatar: "" };
 
 friends.get(
 	"/",
@@ -122,7 +117,7 @@ once and \`autoAccepted\` is true. The target gets \`friend.request\`. ${BLOCK_R
 			status: autoAccepted ? "accepted" : "pending",
 			autoAccepted,
 			createdAt: t,
-			fromUserInfo: card(me.userId, cards),
+			fromUserInfo: cardOf(cards, me.userId),
 		});
 		return ok(c, { requestId, autoAccepted });
 	},
@@ -190,17 +185,7 @@ friends.get(
 	async (c) => {
 		const q = c.req.valid("query");
 		const column = q.type === "sent" ? "from_user_id" : "to_user_id";
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare(`SELECT COUNT(*) AS n FROM friend_requests WHERE ${column} = ?`).bind(c.var.auth.userId),
-			db
-				.prepare(
-					`SELECT id, from_user_id, to_user_id, message, source, status, created_at FROM friend_requests
-					  WHERE ${column} = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-				)
-				.bind(c.var.auth.userId, q.pageSize, (q.page - 1) * q.pageSize),
-		]);
-		const list = rows!.results as {
+		const { rows: list, total } = await fetchPage<{
 			id: number;
 			from_user_id: string;
 			to_user_id: string;
@@ -208,26 +193,37 @@ friends.get(
 			source: string;
 			status: string;
 			created_at: number;
-		}[];
+		}>(
+			c.env,
+			{
+				select: "id, from_user_id, to_user_id, message, source, status, created_at",
+				from: `FROM friend_requests WHERE ${column} = ?`,
+				orderBy: "created_at DESC, id DESC",
+				args: [c.var.auth.userId],
+			},
+			q,
+		);
 		const cards = await userCards(
 			c.env,
 			list.map((r) => r.from_user_id),
 		);
-		return ok(c, {
-			list: list.map((r) => ({
-				requestId: r.id,
-				fromUserId: r.from_user_id,
-				toUserId: r.to_user_id,
-				message: r.message,
-				source: r.source,
-				status: requestStatus(r.status),
-				createdAt: r.created_at,
-				fromUserInfo: card(r.from_user_id, cards),
-			})),
-			total: Number(count!.results[0]?.n ?? 0),
-			page: q.page,
-			pageSize: q.pageSize,
-		});
+		return ok(
+			c,
+			pageOut(
+				list.map((r) => ({
+					requestId: r.id,
+					fromUserId: r.from_user_id,
+					toUserId: r.to_user_id,
+					message: r.message,
+					source: r.source,
+					status: requestStatus(r.status),
+					createdAt: r.created_at,
+					fromUserInfo: cardOf(cards, r.from_user_id),
+				})),
+				total,
+				q,
+			),
+		);
 	},
 );
 
@@ -239,32 +235,27 @@ friends.get(
 	async (c) => {
 		const q = c.req.valid("query");
 		const me = c.var.auth.userId;
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare("SELECT COUNT(*) AS n FROM blacklist WHERE user_id = ?").bind(me),
-			db
-				.prepare(
-					`SELECT blocked_user_id, created_at FROM blacklist WHERE user_id = ?
-					  ORDER BY created_at DESC, blocked_user_id LIMIT ? OFFSET ?`,
-				)
-				.bind(me, q.pageSize, (q.page - 1) * q.pageSize),
-		]);
-		const list = rows!.results as { blocked_user_id: string; created_at: number }[];
+		const { rows, total } = await fetchPage<{ blocked_user_id: string; created_at: number }>(
+			c.env,
+			{
+				select: "blocked_user_id, created_at",
+				from: "FROM blacklist WHERE user_id = ?",
+				orderBy: "created_at DESC, blocked_user_id",
+				args: [me],
+			},
+			q,
+		);
 		const cards = await userCards(
 			c.env,
-			list.map((r) => r.blocked_user_id),
+			rows.map((r) => r.blocked_user_id),
 		);
-		return ok(c, {
-			list: list.map((r) => ({
-				userId: me,
-				blockedUserId: r.blocked_user_id,
-				createdAt: r.created_at,
-				blockedUserInfo: card(r.blocked_user_id, cards),
-			})),
-			total: Number(count!.results[0]?.n ?? 0),
-			page: q.page,
-			pageSize: q.pageSize,
-		});
+		const list = rows.map((r) => ({
+			userId: me,
+			blockedUserId: r.blocked_user_id,
+			createdAt: r.created_at,
+			blockedUserInfo: cardOf(cards, r.blocked_user_id),
+		}));
+		return ok(c, pageOut(list, total, q));
 	},
 );
 
@@ -339,6 +330,12 @@ friends.delete(
 		return ok(c);
 	},
 );
+
+// Below: the `/:id` routes. The static paths above must not fall into them with a method they do not serve.
+refuseOtherMethods(friends, "/", "friend's user ID");
+refuseOtherMethods(friends, "/requests", "friend request ID");
+refuseOtherMethods(friends, "/blacklist", "blocked user's ID");
+refuseOtherMethods(friends, "/blacklist/:id");
 
 friends.delete(
 	"/:id",

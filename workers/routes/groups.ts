@@ -22,11 +22,12 @@ import {
 	TransferRequest,
 	UpdateGroupRequest,
 } from "../../contracts/groups";
-import { config } from "../config";
 import type { AppEnv, Bindings } from "../env";
 import { now, requireUser } from "../lib/auth";
+import { refuseOtherMethods } from "../lib/collections";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
+import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import { syncGroupConversation } from "../services/conversation-sync";
 import {
@@ -37,7 +38,7 @@ import {
 	currentMemberIds,
 	dissolveGroup,
 	groupOut,
-	leaveStatement,
+	leaveGroup,
 	listGroupsFor,
 	loadGroup,
 	memberCount,
@@ -46,13 +47,14 @@ import {
 	recountStatement,
 } from "../services/groups";
 import { notify } from "../services/notify";
-import { userCards } from "../services/users";
+import { getConfigValue } from "../services/system-config";
+import { cardOf, userCards } from "../services/users";
 
 export const groups = new Hono<AppEnv>();
 
 const tags = ["groups"];
 const LIMIT_RULE =
-	"The member limit (maxMembers, GROUP_MAX_MEMBERS, default 500, owner included) is checked on every path that adds members: over it is 409 40104.";
+	"The member limit (maxMembers, owner included) is checked on every path that adds members: over it is 409 40104.";
 
 const limitReached = () => conflict("the group has reached its member limit", Codes.GroupMemberLimitReached);
 
@@ -67,7 +69,10 @@ groups.post(
 	requireUser,
 	doc({
 		summary: "Create a group; the caller is its owner and memberIds join as members",
-		description: `Every member gets \`group.member_joined\`. ${LIMIT_RULE} Unknown member IDs are a 400.`,
+		description: `Every member gets \`group.member_joined\`. ${LIMIT_RULE} A new group's maxMembers is the
+runtime setting \`group.max_members\` at creation time: the value an admin stored with
+PUT /api/v1/admin/config/group.max_members (applies to groups created afterwards, no redeploy), else the
+deployment variable GROUP_MAX_MEMBERS, else 500. Existing groups keep their limit. Unknown member IDs are a 400.`,
 		tags,
 		response: Group,
 	}),
@@ -76,7 +81,7 @@ groups.post(
 		const body = c.req.valid("json");
 		const me = c.var.auth.userId;
 		const memberIds = [...new Set(body.memberIds)].filter((id) => id !== me);
-		const max = config(c.env).groupMaxMembers;
+		const max = await getConfigValue(c.env, "group.max_members");
 		if (memberIds.length + 1 > max) throw limitReached();
 		if (memberIds.length) await requireUsersExist(c.env, memberIds, "memberIds");
 		const id = crypto.randomUUID();
@@ -223,28 +228,25 @@ groups.get(
 		const { id } = c.req.valid("param");
 		const q = c.req.valid("query");
 		await asMember(c.env, id, c.var.auth.userId);
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare("SELECT COUNT(*) AS n FROM group_members WHERE group_id = ? AND left_at IS NULL").bind(id),
-			db
-				.prepare(
-					`SELECT m.user_id, m.group_nickname, m.role, m.is_muted, m.joined_at, u.nickname, u.avatar
-					   FROM group_members m LEFT JOIN users u ON u.id = m.user_id
-					  WHERE m.group_id = ? AND m.left_at IS NULL ORDER BY m.joined_at, m.user_id LIMIT ? OFFSET ?`,
-				)
-				.bind(id, q.pageSize, (q.page - 1) * q.pageSize),
-		]);
-		const members = (
-			rows!.results as {
-				user_id: string;
-				group_nickname: string;
-				role: "owner" | "admin" | "member";
-				is_muted: number;
-				joined_at: number;
-				nickname: string | null;
-				avatar: string | null;
-			}[]
-		).map((m) => ({
+		const { rows, total } = await fetchPage<{
+			user_id: string;
+			group_nickname: string;
+			role: "owner" | "admin" | "member";
+			is_muted: number;
+			joined_at: number;
+			nickname: string | null;
+			avatar: string | null;
+		}>(
+			c.env,
+			{
+				select: "m.user_id, m.group_nickname, m.role, m.is_muted, m.joined_at, u.nickname, u.avatar",
+				from: "FROM group_members m LEFT JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND m.left_at IS NULL",
+				orderBy: "m.joined_at, m.user_id",
+				args: [id],
+			},
+			q,
+		);
+		const members = rows.map((m) => ({
 			userId: m.user_id,
 			groupNickname: m.group_nickname,
 			role: m.role,
@@ -252,7 +254,7 @@ groups.get(
 			joinedAt: m.joined_at,
 			userInfo: { userId: m.user_id, nickname: m.nickname ?? "", avatar: m.avatar ?? "" },
 		}));
-		return ok(c, { members, total: Number(count!.results[0]?.n ?? 0), page: q.page });
+		return ok(c, { members, total, page: q.page });
 	},
 );
 
@@ -361,23 +363,7 @@ groups.delete(
 		if (target === "owner") throw forbidden("the group owner cannot be removed", Codes.CannotRemoveOwner);
 		if (role === "admin" && target === "admin")
 			throw forbidden("an admin cannot remove another admin", Codes.CannotRemoveAdmin);
-		const t = now();
-		await c.env.DB.batch([leaveStatement(c.env, id, userId, t), recountStatement(c.env, id, t)]);
-		await syncGroupConversation(c.env, id);
-		await notifyGroup(
-			c.env,
-			id,
-			"group.member_left",
-			{
-				groupId: id,
-				userId,
-				operatorUserId: me,
-				reason: "removed_by_admin",
-				memberCount: await memberCount(c.env, id),
-				leftAt: t,
-			},
-			[userId],
-		);
+		await leaveGroup(c.env, id, userId, me, "removed_by_admin");
 		return ok(c);
 	},
 );
@@ -533,23 +519,7 @@ groups.post(
 			await dissolveGroup(c.env, group, me);
 			return ok(c);
 		}
-		const t = now();
-		await c.env.DB.batch([leaveStatement(c.env, id, me, t), recountStatement(c.env, id, t)]);
-		await syncGroupConversation(c.env, id);
-		await notifyGroup(
-			c.env,
-			id,
-			"group.member_left",
-			{
-				groupId: id,
-				userId: me,
-				operatorUserId: me,
-				reason: "self_quit",
-				memberCount: await memberCount(c.env, id),
-				leftAt: t,
-			},
-			[me],
-		);
+		await leaveGroup(c.env, id, me, me, "self_quit");
 		return ok(c);
 	},
 );
@@ -703,7 +673,7 @@ groups.get(
 			message: r.message,
 			status: r.status,
 			createdAt: r.created_at,
-			userInfo: cards.get(r.user_id) ?? { userId: r.user_id, nickname: "", avatar: "" },
+			userInfo: cardOf(cards, r.user_id),
 		}));
 		return ok(c, { requests, total: requests.length });
 	},
@@ -774,3 +744,8 @@ plain member 403 40108. Accepting adds the user (members get \`group.member_join
 		return ok(c);
 	},
 );
+
+// Methods these paths do not serve get a 405 naming the missing ID, not the generic 404.
+refuseOtherMethods(groups, "/", "group ID");
+refuseOtherMethods(groups, "/:id/members", "member's user ID");
+refuseOtherMethods(groups, "/:id/requests", "join request ID");

@@ -18,6 +18,7 @@ import type { AppEnv } from "../env";
 import { now, requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
+import { fetchPage, pageOut } from "../lib/paging";
 import { hashPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
 import {
@@ -142,23 +143,19 @@ rtc.get(
 	doc({ summary: "My calls (as caller or callee), newest first", tags: ["rtc"], response: CallList }),
 	validate("query", RtcPageQuery),
 	async (c) => {
-		const { page, pageSize } = c.req.valid("query");
+		const q = c.req.valid("query");
 		const me = c.var.auth.userId;
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare("SELECT COUNT(*) AS n FROM calls WHERE caller_id = ? OR callee_id = ?").bind(me, me),
-			db
-				.prepare(
-					"SELECT * FROM calls WHERE caller_id = ? OR callee_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-				)
-				.bind(me, me, pageSize, (page - 1) * pageSize),
-		]);
-		return ok(c, {
-			list: (rows!.results as CallRow[]).map(callOut),
-			total: (count!.results[0] as { n: number }).n,
-			page,
-			pageSize,
-		});
+		const { rows, total } = await fetchPage<CallRow>(
+			c.env,
+			{
+				select: "*",
+				from: "FROM calls WHERE caller_id = ? OR callee_id = ?",
+				orderBy: "created_at DESC, id DESC",
+				args: [me, me],
+			},
+			q,
+		);
+		return ok(c, pageOut(rows.map(callOut), total, q));
 	},
 );
 
@@ -261,7 +258,8 @@ interface MeetingRow {
 	participants: number;
 }
 
-const MEETING_SELECT = `SELECT m.*, (SELECT COUNT(*) FROM meeting_participants p WHERE p.room_id = m.id) AS participants FROM meetings m`;
+const MEETING_COLUMNS = "m.*, (SELECT COUNT(*) FROM meeting_participants p WHERE p.room_id = m.id) AS participants";
+const MEETING_SELECT = `SELECT ${MEETING_COLUMNS} FROM meetings m`;
 
 const meetingOut = (m: MeetingRow) => ({
 	roomId: m.id,
@@ -327,22 +325,20 @@ rtc.get(
 	}),
 	validate("query", RtcPageQuery),
 	async (c) => {
-		const { page, pageSize } = c.req.valid("query");
+		const q = c.req.valid("query");
 		const me = c.var.auth.userId;
 		const mine = "m.status = 'active' AND m.id IN (SELECT room_id FROM meeting_participants WHERE user_id = ?)";
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<any>([
-			db.prepare(`SELECT COUNT(*) AS n FROM meetings m WHERE ${mine}`).bind(me),
-			db
-				.prepare(`${MEETING_SELECT} WHERE ${mine} ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?`)
-				.bind(me, pageSize, (page - 1) * pageSize),
-		]);
-		return ok(c, {
-			list: (rows!.results as MeetingRow[]).map(meetingOut),
-			total: (count!.results[0] as { n: number }).n,
-			page,
-			pageSize,
-		});
+		const { rows, total } = await fetchPage<MeetingRow>(
+			c.env,
+			{
+				select: MEETING_COLUMNS,
+				from: `FROM meetings m WHERE ${mine}`,
+				orderBy: "m.created_at DESC, m.id DESC",
+				args: [me],
+			},
+			q,
+		);
+		return ok(c, pageOut(rows.map(meetingOut), total, q));
 	},
 );
 

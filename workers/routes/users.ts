@@ -14,10 +14,11 @@ import {
 	UserSearchResponse,
 	UserSettings,
 } from "../../contracts/users";
-import type { AppEnv } from "../env";
+import type { AppEnv, Bindings } from "../env";
 import { now, requireUser } from "../lib/auth";
 import { ok } from "../lib/envelope";
 import { badRequest, Codes, notFound } from "../lib/errors";
+import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import { notifyFriendsOfProfileChange } from "../services/friends";
 import { notify } from "../services/notify";
@@ -131,16 +132,18 @@ users.put(
 	},
 );
 
+async function loadSettings(env: Bindings, userId: string): Promise<SettingsRow> {
+	const row = await env.DB.prepare("SELECT * FROM user_settings WHERE user_id = ?").bind(userId).first<SettingsRow>();
+	if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
+	return row;
+}
+
 users.get(
 	"/me/settings",
 	requireUser,
 	doc({ summary: "My settings", tags: ["users"], response: UserSettings }),
 	async (c) => {
-		const row = await c.env.DB.prepare("SELECT * FROM user_settings WHERE user_id = ?")
-			.bind(c.var.auth.userId)
-			.first<SettingsRow>();
-		if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
-		return ok(c, settingsOut(row));
+		return ok(c, settingsOut(await loadSettings(c.env, c.var.auth.userId)));
 	},
 );
 
@@ -165,12 +168,7 @@ users.put(
 				.prepare(`UPDATE user_settings SET ${sets.join(", ")}, updated_at = ? WHERE user_id = ?`)
 				.bind(...values, now(), c.var.auth.userId)
 				.run();
-		const row = await db
-			.prepare("SELECT * FROM user_settings WHERE user_id = ?")
-			.bind(c.var.auth.userId)
-			.first<SettingsRow>();
-		if (!row) throw notFound("settings not found", Codes.UserProfileNotFound);
-		return ok(c, settingsOut(row));
+		return ok(c, settingsOut(await loadSettings(c.env, c.var.auth.userId)));
 	},
 );
 
@@ -231,25 +229,23 @@ users.get(
 		// alone also match the E.164 number they came from.
 		const phone = /^\d+$/.test(keyword) ? `+${keyword}` : keyword;
 		const args = [like, keyword, phone, keyword];
-		const db = c.env.DB;
-		const [count, rows] = await db.batch<{ n?: number; id?: string }>([
-			db
-				.prepare(`SELECT COUNT(*) AS n FROM users u JOIN user_settings s ON s.user_id = u.id WHERE ${where}`)
-				.bind(...args),
-			db
-				.prepare(
-					`SELECT u.id, u.nickname, u.avatar, u.signature FROM users u JOIN user_settings s ON s.user_id = u.id
-					  WHERE ${where} ORDER BY u.nickname, u.id LIMIT ? OFFSET ?`,
-				)
-				.bind(...args, pageSize, (page - 1) * pageSize),
-		]);
-		const list = (rows!.results as unknown as Pick<UserRow, "id" | "nickname" | "avatar" | "signature">[]).map((u) => ({
+		const { rows, total } = await fetchPage<Pick<UserRow, "id" | "nickname" | "avatar" | "signature">>(
+			c.env,
+			{
+				select: "u.id, u.nickname, u.avatar, u.signature",
+				from: `FROM users u JOIN user_settings s ON s.user_id = u.id WHERE ${where}`,
+				orderBy: "u.nickname, u.id",
+				args,
+			},
+			{ page, pageSize },
+		);
+		const list = rows.map((u) => ({
 			userId: u.id,
 			nickname: u.nickname,
 			avatar: u.avatar,
 			signature: u.signature,
 		}));
-		return ok(c, { users: list, total: Number(count!.results[0]?.n ?? 0) });
+		return ok(c, { users: list, total });
 	},
 );
 

@@ -69,27 +69,6 @@ export async function friendsChangedSince(env: Bindings, userId: string, since: 
 	return (await listFriends(env, userId, Math.max(since, 0))).list;
 }
 
-/** Whether `a` and `b` are friends right now (both rows active). Hidden-by-block friendships count. */
-export async function areFriends(env: Bindings, a: string, b: string): Promise<boolean> {
-	const row = await env.DB.prepare(
-		`SELECT COUNT(*) AS n FROM friendships WHERE deleted_at IS NULL
-		   AND ((user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?))`,
-	)
-		.bind(a, b, b, a)
-		.first<{ n: number }>();
-	return (row?.n ?? 0) === 2;
-}
-
-/** Whether a block exists between the two, either way. */
-export async function blockedEitherWay(env: Bindings, a: string, b: string): Promise<boolean> {
-	const row = await env.DB.prepare(
-		"SELECT 1 FROM blacklist WHERE (user_id = ? AND blocked_user_id = ?) OR (user_id = ? AND blocked_user_id = ?)",
-	)
-		.bind(a, b, b, a)
-		.first();
-	return row !== null;
-}
-
 /** Statements that make `a` and `b` friends: new rows, or reactivated tombstones (remarks kept). */
 export function befriendStatements(env: Bindings, a: string, b: string, t: number) {
 	const sql = `INSERT INTO friendships (user_id, friend_id, remark, created_at, updated_at, deleted_at)

@@ -173,6 +173,29 @@ export async function listGroupsFor(env: Bindings, userId: string, since: number
 export const groupsChangedSince = (env: Bindings, userId: string, since: number) =>
 	listGroupsFor(env, userId, Math.max(since, 0));
 
+/**
+ * Ends one membership (removed by an owner/admin, or quit): D1 first, then the Conversation copy,
+ * then `group.member_left` to the remaining members and the one who left.
+ */
+export async function leaveGroup(
+	env: Bindings,
+	groupId: string,
+	userId: string,
+	operatorUserId: string,
+	reason: NotificationData<"group.member_left">["reason"],
+): Promise<void> {
+	const t = now();
+	await env.DB.batch([leaveStatement(env, groupId, userId, t), recountStatement(env, groupId, t)]);
+	await syncGroupConversation(env, groupId);
+	await notifyGroup(
+		env,
+		groupId,
+		"group.member_left",
+		{ groupId, userId, operatorUserId, reason, memberCount: await memberCount(env, groupId), leftAt: t },
+		[userId],
+	);
+}
+
 /** Marks the group dissolved, tells everyone who was a member and empties its conversation. */
 export async function dissolveGroup(env: Bindings, group: GroupRow, operator: string) {
 	const members = await currentMemberIds(env, group.id);

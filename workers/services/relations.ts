@@ -8,27 +8,39 @@ export interface PrivateChatStatus {
 	code: 0 | 30114 | 30117;
 }
 
+// The two relation queries, each written once: callers run one alone or batch both.
+const blockCount = (env: Bindings, a: string, b: string) =>
+	env.DB.prepare(
+		"SELECT COUNT(*) AS n FROM blacklist WHERE (user_id = ? AND blocked_user_id = ?) OR (user_id = ? AND blocked_user_id = ?)",
+	).bind(a, b, b, a);
+
+/** Active friendship rows between the two: 2 means friends (each side keeps its own row). */
+const friendshipCount = (env: Bindings, a: string, b: string) =>
+	env.DB.prepare(
+		"SELECT COUNT(*) AS n FROM friendships WHERE deleted_at IS NULL AND ((user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?))",
+	).bind(a, b, b, a);
+
+const count = (r: D1Result<{ n: number }> | undefined) => r?.results[0]?.n ?? 0;
+
 /**
  * The one check that says whether two users may exchange private messages (and calls):
  * friends, and neither blocks the other. Everything that needs it calls this.
  */
 export async function privateChatStatus(env: Bindings, a: string, b: string): Promise<PrivateChatStatus> {
-	const db = env.DB;
-	const [blocked, friends] = await db.batch<{ n: number }>([
-		db
-			.prepare(
-				"SELECT COUNT(*) AS n FROM blacklist WHERE (user_id = ? AND blocked_user_id = ?) OR (user_id = ? AND blocked_user_id = ?)",
-			)
-			.bind(a, b, b, a),
-		db
-			.prepare(
-				"SELECT COUNT(*) AS n FROM friendships WHERE deleted_at IS NULL AND ((user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?))",
-			)
-			.bind(a, b, b, a),
-	]);
-	if ((blocked!.results[0]?.n ?? 0) > 0) return { code: RelationCodes.UserBlocked };
-	if ((friends!.results[0]?.n ?? 0) < 2) return { code: RelationCodes.NotFriend };
+	const [blocked, friends] = await env.DB.batch<{ n: number }>([blockCount(env, a, b), friendshipCount(env, a, b)]);
+	if (count(blocked) > 0) return { code: RelationCodes.UserBlocked };
+	if (count(friends) < 2) return { code: RelationCodes.NotFriend };
 	return { code: 0 };
+}
+
+/** The block half of `privateChatStatus`: whether either user blocks the other (requests and calls refuse with 30114). */
+export async function blockedEitherWay(env: Bindings, a: string, b: string): Promise<boolean> {
+	return ((await blockCount(env, a, b).first<{ n: number }>())?.n ?? 0) > 0;
+}
+
+/** The friend half of `privateChatStatus`: both rows active. A friendship hidden by a block still counts. */
+export async function areFriends(env: Bindings, a: string, b: string): Promise<boolean> {
+	return ((await friendshipCount(env, a, b).first<{ n: number }>())?.n ?? 0) === 2;
 }
 
 /**
@@ -45,14 +57,4 @@ export async function relationFlags(
 		.bind(viewerId, targetId)
 		.first();
 	return { isFriend: status.code === 0, isBlocked: blocked !== null };
-}
-
-/** The block half of `privateChatStatus`: whether either user blocks the other (calls refuse with 30114). */
-export async function blockedEitherWay(env: Bindings, a: string, b: string): Promise<boolean> {
-	const row = await env.DB.prepare(
-		"SELECT 1 AS blocked FROM blacklist WHERE (user_id = ? AND blocked_user_id = ?) OR (user_id = ? AND blocked_user_id = ?) LIMIT 1",
-	)
-		.bind(a, b, b, a)
-		.first();
-	return row !== null;
 }

@@ -6,6 +6,8 @@ interface IntKey {
 	min: number;
 	max: number;
 	description: string;
+	/** A deployment variable that, when set to a valid value, replaces `default` (a stored value still wins). */
+	envDefault?: "GROUP_MAX_MEMBERS";
 }
 interface StringKey {
 	kind: "string";
@@ -39,7 +41,10 @@ export const CONFIG_KEYS = {
 	"site.name": str("AnyChat", 1, 64, "product name shown to clients"),
 	"site.description": str("", 0, 256, "product description"),
 	"user.max_friends": int(1000, 1, 100_000, "most friends a user may have"),
-	"group.max_members": int(500, 2, 100_000, "member limit of new groups"),
+	"group.max_members": {
+		...int(500, 2, 100_000, "member limit of groups created from now on (owner included)"),
+		envDefault: "GROUP_MAX_MEMBERS",
+	},
 	"message.max_recall": int(120, 0, 86_400, "recall window in seconds"),
 	"call.ring_timeout": int(60, 10, 300, "seconds a call rings before it becomes missed"),
 } as const satisfies Record<string, IntKey | StringKey>;
@@ -86,13 +91,29 @@ export const forgetConfigCache = () => {
 	cached = undefined;
 };
 
-/** The current value of a setting (stored or default), from a short in-isolate cache. */
+/**
+ * A setting's value when no admin has stored one: its deployment variable (`envDefault`) when that
+ * is set and passes the key's rule, else the built-in default. Canonical string form.
+ */
+export function configDefault(env: Bindings, key: ConfigKey): string {
+	const rule: IntKey | StringKey = CONFIG_KEYS[key];
+	const fromEnv = "envDefault" in rule && rule.envDefault ? env[rule.envDefault] : undefined;
+	if (fromEnv !== undefined) {
+		const checked = checkConfigValue(key, String(fromEnv));
+		if (checked.ok) return checked.value;
+	}
+	return String(rule.default);
+}
+
+/**
+ * The current value of a setting. Precedence: the admin-stored value (PUT /admin/config/{key}),
+ * then `configDefault` (deployment variable, then built-in default). Stored values come from a short
+ * in-isolate cache, so a change applies without a redeploy.
+ */
 export async function getConfigValue<K extends ConfigKey>(env: Bindings, key: K): Promise<ConfigValue<K>> {
 	const rule: IntKey | StringKey = CONFIG_KEYS[key];
 	const stored = (await storedConfig(env)).get(key);
-	if (stored !== undefined) {
-		const checked = checkConfigValue(key, stored);
-		if (checked.ok) return (rule.kind === "int" ? Number(checked.value) : checked.value) as ConfigValue<K>;
-	}
-	return rule.default as ConfigValue<K>;
+	const checked = stored === undefined ? undefined : checkConfigValue(key, stored);
+	const value = checked?.ok ? checked.value : configDefault(env, key);
+	return (rule.kind === "int" ? Number(value) : value) as ConfigValue<K>;
 }

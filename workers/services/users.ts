@@ -83,6 +83,10 @@ export async function getUserRow(env: Bindings, userId: string): Promise<UserRow
 }
 
 /** Short cards for many users at once (one query). */
+/** A card from `userCards`, or an empty one for a user whose row is gone. */
+export const cardOf = (cards: Map<string, ReturnType<typeof userCard>>, id: string) =>
+	cards.get(id) ?? { userId: id, nickname: "", avatar: "" };
+
 export async function userCards(env: Bindings, ids: string[]) {
 	const unique = [...new Set(ids)];
 	const out = new Map<string, { userId: string; nickname: string; avatar: string }>();

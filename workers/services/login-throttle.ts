@@ -1,0 +1,36 @@
+import { config } from "../config";
+import type { Bindings } from "../env";
+import { now } from "../lib/auth";
+import { tooManyRequests } from "../lib/errors";
+
+/**
+ * Password logins are throttled per account (user logins by phone/email, admins as `admin:<name>`):
+ * LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_SECONDS answer 429 until the oldest one ages out.
+ */
+export async function checkLoginThrottle(env: Bindings, account: string): Promise<void> {
+	const cfg = config(env);
+	const failures = await env.DB.prepare(
+		"SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE account = ? AND at > ?",
+	)
+		.bind(account, now() - cfg.loginWindowSeconds)
+		.first<{ n: number; first: number | null }>();
+	if (failures && failures.n >= cfg.loginMaxFailures) {
+		throw tooManyRequests(
+			"too many failed login attempts; try again later",
+			(failures.first ?? now()) + cfg.loginWindowSeconds - now(),
+		);
+	}
+}
+
+/** Records a failed attempt and drops failures that no longer count for anyone. */
+export async function recordLoginFailure(env: Bindings, account: string): Promise<void> {
+	const t = now();
+	await env.DB.batch([
+		env.DB.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(account, t),
+		env.DB.prepare("DELETE FROM login_failures WHERE at <= ?").bind(t - config(env).loginWindowSeconds),
+	]);
+}
+
+/** For the batch of a successful login: the account starts again with no failures. */
+export const clearLoginFailuresStatement = (env: Bindings, account: string) =>
+	env.DB.prepare("DELETE FROM login_failures WHERE account = ?").bind(account);
