@@ -48,7 +48,7 @@ friends.get(
 	doc({
 		summary: "My friends (full, or changed since lastUpdateTime including deletions)",
 		description: `Without lastUpdateTime (or 0): the visible friends, newest change first. With
-lastUpdateTime (Unix seconds): every friend row changed after it; ended friendships come back with
+lastUpdateTime (Unix seconds): every friend row changed at or after it; ended friendships come back with
 \`isDeleted: true\`. ${BLOCK_RULE}`,
 		tags: ["friends"],
 		response: FriendList,

@@ -113,7 +113,7 @@ groups.get(
 	doc({
 		summary: "My groups (all, or changed since lastUpdateTime including ones I left or that were dissolved)",
 		description:
-			"With lastUpdateTime (Unix seconds) the list holds groups whose membership or group data changed after it; a group left or dissolved comes back with `isDeleted: true`. Send `updateTime` next time.",
+			"With lastUpdateTime (Unix seconds) the list holds groups whose membership or group data changed at or after it; a group left or dissolved comes back with `isDeleted: true`. Send `updateTime` next time.",
 		tags,
 		response: GroupList,
 	}),
