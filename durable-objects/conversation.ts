@@ -4,6 +4,7 @@ import { MAX_CONTENT_BYTES, type MessageData, SendCodes, type SendMessageInput }
 import type { Bindings } from "../workers/env";
 import { enqueuePush, type PushJob, pushJob } from "../workers/push/jobs";
 import { loadGroupSnapshot, loadPrivateSnapshot } from "../workers/services/conversation-sync";
+import { mayReferenceFiles, recordFileReferences } from "../workers/services/files";
 import { hubFor } from "../workers/services/hubs";
 import { newMessageId, previewOf, resolveContentType, utf8Length } from "../workers/services/message-format";
 import { notify } from "../workers/services/notify";
@@ -385,6 +386,7 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	private async fanout(batch: { message: MessageData; originDevice: string | null; preview: string }[]): Promise<void> {
+		await this.shareReferencedFiles(batch.map((b) => b.message));
 		const last = batch[batch.length - 1]!.message;
 		const convId = last.conversationId;
 		const kind = last.conversationType;
@@ -431,6 +433,23 @@ export class Conversation extends DurableObject<Bindings> {
 			}),
 		);
 		if (pushes.length) await enqueuePush(this.env, pushes);
+	}
+
+	/**
+	 * Files named by a message become readable by the conversation's members (file_shares).
+	 * Off the ack path (the drain runs after the commit) and before anyone is told of the
+	 * message, so a member can download as soon as `message.new` arrives. Messages that name
+	 * no file cost nothing here.
+	 */
+	private async shareReferencedFiles(messages: MessageData[]): Promise<void> {
+		for (const m of messages) {
+			if (!mayReferenceFiles(m.content)) continue;
+			try {
+				await recordFileReferences(this.env, m.conversationId, m.content, m.senderId);
+			} catch (e) {
+				console.error("file references not recorded", m.messageId, String(e));
+			}
+		}
 	}
 
 	private lastRow(): MessageRow | undefined {
