@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { privateConversationId } from "../contracts/ids";
-import { RECALL_WINDOW_SECONDS } from "../durable-objects/conversation";
+import { CONFIG_KEYS } from "../workers/services/system-config";
 import { call, fails, ok } from "./fixtures/api";
 import { chatUser, closeAll, isNew, localId, newIn, sendWs, text } from "./fixtures/chat";
 import { makeFriends, makeGroup } from "./fixtures/social";
@@ -367,7 +367,7 @@ describe("messages over HTTP", () => {
 		await runInDurableObject(env.CONVERSATION.getByName(`conv:${groupId}`), (_obj, state) => {
 			state.storage.sql.exec(
 				"UPDATE messages SET created_at = created_at - ? WHERE message_id = ?",
-				RECALL_WINDOW_SECONDS + 1,
+				CONFIG_KEYS["message.max_recall"].default + 1,
 				late.payload.messageId,
 			);
 		});
