@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { queryInt, UnixSeconds } from "./common";
+import { Friend } from "./friends";
+import { GroupListItem } from "./groups";
 import { ConversationType, Message } from "./messages";
 import { Session } from "./sessions";
 
@@ -33,25 +35,12 @@ export const ConversationMessages = z.object({
 	hasMore: z.boolean(),
 });
 
-export const SyncFriend = z.object({
-	userId: z.string(),
-	remark: z.string(),
-	updatedAt: UnixSeconds,
-	isDeleted: z.boolean(),
-	userInfo: z.object({ userId: z.string(), nickname: z.string(), avatar: z.string() }),
-});
-
-export const SyncGroup = z.object({
-	groupId: z.string(),
-	name: z.string(),
-	avatar: z.string(),
-	ownerId: z.string(),
-	memberCount: z.number().int(),
-	myRole: z.string(),
-	joinVerify: z.boolean(),
-	updatedAt: UnixSeconds,
-	isDeleted: z.boolean().describe("dissolved, or the caller left"),
-});
+/**
+ * Friends and groups in /sync are the same objects as the friend and group lists
+ * (GET /friends, GET /groups): one schema per entity across the API.
+ */
+export const SyncFriend = Friend;
+export const SyncGroup = GroupListItem;
 
 export const SyncResponse = z.object({
 	friends: z.object({ list: z.array(SyncFriend), total: z.number().int() }),

@@ -4,9 +4,12 @@ import { MAX_CONTENT_BYTES, type MessageData, SendCodes, type SendMessageInput }
 import type { Bindings } from "../workers/env";
 import { enqueuePush, type PushJob, pushJob } from "../workers/push/jobs";
 import { loadGroupSnapshot, loadPrivateSnapshot } from "../workers/services/conversation-sync";
+import { mayReferenceFiles, recordFileReferences } from "../workers/services/files";
 import { hubFor } from "../workers/services/hubs";
 import { newMessageId, previewOf, resolveContentType, utf8Length } from "../workers/services/message-format";
 import { notify } from "../workers/services/notify";
+import { addMessageCount, utcDay } from "../workers/services/stats";
+import { getConfigValue } from "../workers/services/system-config";
 import type { ConversationKind, ConversationSummary, FanoutMessage, SendResult } from "./messaging-types";
 
 export interface ConversationMember {
@@ -29,10 +32,10 @@ export interface PrivateSnapshot {
 	code: number;
 }
 
-/** How long a sender may recall their own message (group owners/admins may recall any time). */
-export const RECALL_WINDOW_SECONDS = 120;
 /** Read receipts and typing go to every member only in groups up to this size. */
 export const SMALL_GROUP_LIMIT = 100;
+/** Sent-message counts wait at most this long before the alarm adds them to D1's daily counter. */
+export const COUNT_FLUSH_MS = 5000;
 /** Sender cards (nickname/avatar) are re-read from D1 at most this often per sender. */
 const CARD_TTL_MS = 5 * 60 * 1000;
 
@@ -74,11 +77,16 @@ export class Conversation extends DurableObject<Bindings> {
 	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
 	private outbox: { message: MessageData; originDevice: string | null; preview: string }[] = [];
 	private draining: Promise<void> | null = null;
+	/** Whether the alarm that flushes `uncounted` is set (known after start-up). */
+	private countFlushArmed = false;
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => this.migrate());
+		ctx.blockConcurrencyWhile(async () => {
+			this.migrate();
+			this.countFlushArmed = (await ctx.storage.getAlarm()) !== null;
+		});
 	}
 
 	protected migrate(): void {
@@ -106,6 +114,8 @@ export class Conversation extends DurableObject<Bindings> {
 			PRIMARY KEY (sender_id, local_id)
 		)`);
 		this.sql.exec(`CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL)`);
+		// Messages sent but not yet added to D1's daily counter (admin stats), per UTC day.
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS uncounted (day TEXT PRIMARY KEY, n INTEGER NOT NULL)`);
 		this.sql.exec(`CREATE TABLE IF NOT EXISTS hidden (
 			user_id TEXT NOT NULL,
 			seq INTEGER NOT NULL,
@@ -308,7 +318,13 @@ export class Conversation extends DurableObject<Bindings> {
 				input.senderId,
 				seq,
 			);
+			// Counted for the admin stats in the same commit; D1 hears of it in batches (see alarm).
+			this.sql.exec(
+				"INSERT INTO uncounted (day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = n + 1",
+				utcDay(createdAt),
+			);
 		});
+		this.armCountFlush();
 		this.lastSeq = seq;
 		this.readsCache.set(input.senderId, seq);
 
@@ -334,6 +350,33 @@ export class Conversation extends DurableObject<Bindings> {
 			duplicate: false,
 			ack: { messageId, conversationId: convId, sequence: seq, timestamp: createdAt, localId: input.localId },
 		};
+	}
+
+	// ---- daily message counter: one D1 write per conversation per COUNT_FLUSH_MS at most ----
+
+	private armCountFlush(): void {
+		if (this.countFlushArmed) return;
+		this.countFlushArmed = true;
+		// Not awaited: part of the same implicit commit as the message itself.
+		void this.ctx.storage.setAlarm(Date.now() + COUNT_FLUSH_MS);
+	}
+
+	async alarm(): Promise<void> {
+		this.countFlushArmed = false;
+		await this.flushMessageCounts();
+	}
+
+	/**
+	 * Adds the stored counts to D1's daily counter and subtracts what was added (messages sent
+	 * during the D1 call stay for the next flush). A D1 failure throws, so the alarm is retried.
+	 */
+	private async flushMessageCounts(): Promise<void> {
+		const pending = this.sql.exec<{ day: string; n: number }>("SELECT day, n FROM uncounted").toArray();
+		for (const { day, n } of pending) {
+			await addMessageCount(this.env, n, day);
+			this.sql.exec("UPDATE uncounted SET n = n - ? WHERE day = ?", n, day);
+		}
+		this.sql.exec("DELETE FROM uncounted WHERE n <= 0");
 	}
 
 	private checkSender(kind: ConversationKind, senderId: string): SendResult | null {
@@ -385,6 +428,7 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	private async fanout(batch: { message: MessageData; originDevice: string | null; preview: string }[]): Promise<void> {
+		await this.shareReferencedFiles(batch.map((b) => b.message));
 		const last = batch[batch.length - 1]!.message;
 		const convId = last.conversationId;
 		const kind = last.conversationType;
@@ -431,6 +475,23 @@ export class Conversation extends DurableObject<Bindings> {
 			}),
 		);
 		if (pushes.length) await enqueuePush(this.env, pushes);
+	}
+
+	/**
+	 * Files named by a message become readable by the conversation's members (file_shares).
+	 * Off the ack path (the drain runs after the commit) and before anyone is told of the
+	 * message, so a member can download as soon as `message.new` arrives. Messages that name
+	 * no file cost nothing here.
+	 */
+	private async shareReferencedFiles(messages: MessageData[]): Promise<void> {
+		for (const m of messages) {
+			if (!mayReferenceFiles(m.content)) continue;
+			try {
+				await recordFileReferences(this.env, m.conversationId, m.content, m.senderId);
+			} catch (e) {
+				console.error("file references not recorded", m.messageId, String(e));
+			}
+		}
 	}
 
 	private lastRow(): MessageRow | undefined {
@@ -548,7 +609,11 @@ export class Conversation extends DurableObject<Bindings> {
 
 	// ---- recall, delete-for-me ----
 
-	/** Sender within RECALL_WINDOW_SECONDS; group owner/admin any time. Keeps the sequence, drops the content. */
+	/**
+	 * Sender within the recall window (admin setting `message.max_recall`, read through the
+	 * config cache so a change applies without a redeploy); group owner/admin any time. Keeps
+	 * the sequence, drops the content.
+	 */
 	async recall(
 		conversationId: string,
 		userId: string,
@@ -556,6 +621,7 @@ export class Conversation extends DurableObject<Bindings> {
 	): Promise<{ ok: true; recalledAt: number } | { ok: false; code: number; message: string }> {
 		const access = await this.access(conversationId, userId);
 		if (!access.ok) return access;
+		const recallWindow = await getConfigValue(this.env, "message.max_recall");
 		const row = this.findVisible(userId, messageId);
 		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
 		const t = nowSeconds();
@@ -564,8 +630,8 @@ export class Conversation extends DurableObject<Bindings> {
 			const moderator = access.kind === "group" && (role === "owner" || role === "admin");
 			if (!moderator) {
 				if (row.sender_id !== userId) return fail(50106, "only the sender may recall this message");
-				if (t - row.created_at > RECALL_WINDOW_SECONDS)
-					return fail(50104, `messages can only be recalled within ${RECALL_WINDOW_SECONDS} seconds`);
+				if (t - row.created_at > recallWindow)
+					return fail(50104, `messages can only be recalled within ${recallWindow} seconds`);
 			}
 			this.sql.exec("UPDATE messages SET status = 1, content = '' WHERE seq = ?", row.seq);
 		}

@@ -1,12 +1,12 @@
 import { createScheduledController, env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { privateConversationId } from "../contracts/ids";
 import { app } from "../workers/app";
 import worker from "../workers/index";
 import { operations } from "../workers/lib/openapi";
-import { extractFileIds, recordFileReferences, signedFileUrl } from "../workers/services/files";
+import { extractFileIds, signedFileUrl } from "../workers/services/files";
 import { call, fails, ok } from "./fixtures/api";
-import { makeGroup } from "./fixtures/social";
+import { newIn, sendWs } from "./fixtures/chat";
+import { makeFriends, makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
 
@@ -108,13 +108,21 @@ describe("files", () => {
 		await fails("GET", `/files/${t.fileId}`, 404, 70101, { token: peer.token });
 		await fails("GET", `/files/${t.fileId}/download`, 404, 70101, { token: peer.token });
 
-		// TEST SETUP: the messaging send path calls recordFileReferences; here we call it directly
-		// as if the owner had sent an image message with this fileId to the peer.
-		const convId = privateConversationId(owner.userId, peer.userId);
-		expect(
-			await recordFileReferences(env, convId, JSON.stringify({ fileId: t.fileId, width: 10 }), owner.userId),
-		).toEqual([t.fileId]);
-
+		// The owner sends an image message naming the file to the peer (POST /messages); the
+		// Conversation records the reference before the peer hears of the message.
+		const convId = await makeFriends(owner, peer);
+		const peerSock = await connect(peer.token);
+		const sent = await ok("POST", "/messages", {
+			token: owner.token,
+			body: {
+				conversationId: convId,
+				conversationType: "private",
+				contentType: "image",
+				content: JSON.stringify({ fileId: t.fileId, width: 10 }),
+			},
+		});
+		const [msg] = await peerSock.waitForMessages(newIn(convId));
+		expect(msg!.payload.data).toMatchObject({ messageId: sent.messageId, contentType: "image" });
 		expect(await download(peer, t.fileId)).toEqual(bytes);
 		const peerInfo = await ok("GET", `/files/${t.fileId}`, { token: peer.token });
 		expect(peerInfo.fileId).toBe(t.fileId);
@@ -124,10 +132,20 @@ describe("files", () => {
 		await fails("GET", `/files/${t.fileId}`, 404, 70101, { token: stranger.token });
 		await fails("GET", `/files/${t.fileId}/download`, 404, 70101, { token: stranger.token });
 		await fails("DELETE", `/files/${t.fileId}`, 404, 70101, { token: peer.token });
-		// A stranger cannot share a file they cannot read into their own conversation.
-		const own = privateConversationId(stranger.userId, owner.userId);
-		expect(await recordFileReferences(env, own, JSON.stringify({ fileId: t.fileId }), stranger.userId)).toEqual([]);
+		// Knowing the ID is not enough: a friend of the owner who cannot read the file names it in
+		// their own conversation with the owner, and still cannot read it.
+		const own = await makeFriends(stranger, owner);
+		const ownerSock = await connect(owner.token);
+		const strangerSock = await connect(stranger.token);
+		await sendWs(strangerSock, {
+			conversationId: own,
+			conversationType: "private",
+			contentType: "file",
+			content: JSON.stringify({ fileId: t.fileId }),
+		});
+		await ownerSock.waitForMessages(newIn(own));
 		await fails("GET", `/files/${t.fileId}`, 404, 70101, { token: stranger.token });
+		for (const x of [peerSock, ownerSock, strangerSock]) x.close();
 	});
 
 	it("group members may read a file shared in the group; former members and strangers may not", async () => {
@@ -136,16 +154,26 @@ describe("files", () => {
 		const former = await registerUser();
 		const stranger = await registerUser();
 		const fileId = await uploadFile(owner, bytesOf(1000, 3), { fileType: "file", mimeType: "application/pdf" });
-		const { groupId } = await makeGroup(owner, [member, former]);
+		const groupId = (await makeGroup(owner, [member, former])).groupId;
 		await ok("POST", `/groups/${groupId}/quit`, { token: former.token });
+		// Shared as a download URL inside a text message, sent over the WebSocket.
+		const [ownerSock, memberSock] = await Promise.all([connect(owner.token), connect(member.token)]);
 		const url = `https://example.com/blob/${fileId}?op=get`;
-		await recordFileReferences(env, groupId, `look at ${url}`, owner.userId);
+		const ack = await sendWs(ownerSock, {
+			conversationId: groupId,
+			conversationType: "group",
+			content: `look at ${url}`,
+		});
+		expect(ack.type).toBe("message.sent");
+		await memberSock.waitForMessages(newIn(groupId));
 		expect(await download(member, fileId)).toEqual(bytesOf(1000, 3));
 		await fails("GET", `/files/${fileId}`, 404, 70101, { token: former.token });
 		await fails("GET", `/files/${fileId}`, 404, 70101, { token: stranger.token });
 		// Once the group is dissolved its members lose access.
 		await ok("DELETE", `/groups/${groupId}`, { token: owner.token });
 		await fails("GET", `/files/${fileId}`, 404, 70101, { token: member.token });
+		ownerSock.close();
+		memberSock.close();
 	});
 
 	it("with R2 S3 credentials configured, URLs are R2 presigned URLs (Content-Type signed for PUT)", async () => {

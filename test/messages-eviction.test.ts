@@ -2,7 +2,7 @@ import { env, evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ok } from "./fixtures/api";
 import { chatUser, newIn, sendWs } from "./fixtures/chat";
-import { seedFriends, seedGroup } from "./fixtures/social-seed";
+import { makeFriends, makeGroup } from "./fixtures/social";
 import { connect, type TestSocket } from "./fixtures/ws";
 
 const conv = (id: string) => env.CONVERSATION.getByName(`conv:${id}`);
@@ -12,8 +12,8 @@ const seqsIn = (s: TestSocket, id: string) => s.frames.filter(newIn(id)).map((f)
 describe("eviction loses nothing", () => {
 	it("keeps order, sequences and exact unread counts when the Conversation and UserHubs are evicted between sends", async () => {
 		const [alice, bob, carol] = await Promise.all([chatUser(), chatUser(), chatUser()]);
-		const ab = await seedFriends(alice.userId, bob.userId);
-		const g = await seedGroup(carol.userId, [alice.userId, bob.userId]);
+		const ab = await makeFriends(alice, bob);
+		const g = (await makeGroup(carol, [alice, bob])).groupId;
 		let aliceSock: TestSocket = alice.a;
 		const bobSockets: TestSocket[] = [bob.b];
 		const bobSock = () => bobSockets[bobSockets.length - 1]!;

@@ -1,17 +1,17 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { privateConversationId } from "../contracts/ids";
-import { RECALL_WINDOW_SECONDS } from "../durable-objects/conversation";
+import { CONFIG_KEYS } from "../workers/services/system-config";
 import { call, fails, ok } from "./fixtures/api";
 import { chatUser, closeAll, isNew, localId, newIn, sendWs, text } from "./fixtures/chat";
-import { block, dissolveGroup, muteGroup, muteMember, seedFriends, seedGroup, unfriend } from "./fixtures/social-seed";
+import { makeFriends, makeGroup } from "./fixtures/social";
 import { registerUser } from "./fixtures/users";
 import { roundTrip } from "./fixtures/ws";
 
 describe("private messages", () => {
 	it("reaches both devices of the peer and the sender's other device, not the sending socket", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
-		const convId = await seedFriends(alice.userId, bob.userId);
+		const convId = await makeFriends(alice, bob);
 
 		// The peer's user ID is accepted as conversationId and mapped to the canonical ID.
 		const ack = await sendWs(alice.a, { conversationId: bob.userId, conversationType: "private", content: text("hi") });
@@ -65,7 +65,7 @@ describe("private messages", () => {
 
 	it("answers a retried localId with the original ack and stores nothing new", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
-		const convId = await seedFriends(alice.userId, bob.userId);
+		const convId = await makeFriends(alice, bob);
 		const id = localId();
 		const first = await sendWs(alice.a, {
 			conversationId: convId,
@@ -118,7 +118,7 @@ describe("private messages", () => {
 			expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM meta").one().n).toBe(0);
 		});
 
-		const convId = await seedFriends(alice.userId, bob.userId);
+		const convId = await makeFriends(alice, bob);
 		await refused({ conversationId: convId, content: "" }, 400);
 		await refused({ conversationId: convId, content: "x".repeat(32 * 1024 + 1) }, 413);
 		await refused({ conversationId: convId, contentType: "hologram" }, 400);
@@ -140,7 +140,7 @@ describe("private messages", () => {
 
 		// replyTo must name a message of this same conversation.
 		const other = await chatUser();
-		const otherConv = await seedFriends(alice.userId, other.userId);
+		const otherConv = await makeFriends(alice, other);
 		const elsewhere = await sendWs(alice.a, { conversationId: otherConv, conversationType: "private", content: "y" });
 		await refused({ conversationId: convId, replyTo: elsewhere.payload.messageId }, 50101);
 		const reply = await sendWs(alice.a, {
@@ -158,10 +158,13 @@ describe("private messages", () => {
 			content: "re",
 		});
 
-		await block(bob.userId, alice.userId);
+		await ok("POST", "/friends/blacklist", { token: bob.token, body: { userId: alice.userId } });
 		await refused({ conversationId: convId }, 30114);
-		await unfriend(alice.userId, bob.userId);
+		await ok("DELETE", `/friends/${bob.userId}`, { token: alice.token });
 		await refused({ conversationId: convId }, 30114);
+		// Unblocked but no longer friends: 30117.
+		await ok("DELETE", `/friends/blacklist/${alice.userId}`, { token: bob.token });
+		await refused({ conversationId: convId }, 30117);
 
 		// Someone else's private conversation.
 		const eve = await chatUser();
@@ -180,7 +183,10 @@ describe("group messages", () => {
 	it("fans out to every member's devices with mentions, and enforces membership, mutes and dissolution", async () => {
 		const [owner, member, admin] = await Promise.all([chatUser(), chatUser(), chatUser()]);
 		const outsider = await chatUser();
-		const groupId = await seedGroup(owner.userId, [member.userId, admin.userId], { admins: [admin.userId] });
+		const groupId = (await makeGroup(owner, [member, admin], { admins: [admin] })).groupId;
+		const muteMember = (muted: boolean) =>
+			ok("PUT", `/groups/${groupId}/members/${member.userId}/mute`, { token: admin.token, body: { muted } });
+		const muteGroup = (muted: boolean) => ok("PUT", `/groups/${groupId}/mute`, { token: owner.token, body: { muted } });
 
 		const ack = await sendWs(member.a, {
 			conversationId: groupId,
@@ -209,38 +215,40 @@ describe("group messages", () => {
 		await refused(owner, 30117, { conversationType: "private" });
 		await refused(owner, 400, { atUsers: [outsider.userId] });
 
-		await muteMember(groupId, member.userId, true);
+		await muteMember(true);
 		await refused(member, 40115);
-		await muteMember(groupId, member.userId, false);
-		await muteGroup(groupId, true);
+		await muteMember(false);
+		await muteGroup(true);
 		await refused(member, 40115);
 		// Owners and admins still speak in a muted group.
 		expect((await sendWs(admin.a, { conversationId: groupId, conversationType: "group", content: "a" })).type).toBe(
 			"message.sent",
 		);
-		await muteGroup(groupId, false);
+		await muteGroup(false);
 		expect(
 			(await sendWs(member.a, { conversationId: groupId, conversationType: "group", content: "m" })).payload.sequence,
 		).toBe(3);
 
-		await dissolveGroup(groupId);
+		// Refused while outside, then invited: the route's sync hook lets the newcomer speak at once.
+		await ok("POST", `/groups/${groupId}/members`, { token: owner.token, body: { userIds: [outsider.userId] } });
+		const joined = await sendWs(outsider.a, { conversationId: groupId, conversationType: "group", content: "hi" });
+		expect(joined.type).toBe("message.sent");
+
+		await ok("DELETE", `/groups/${groupId}`, { token: owner.token });
 		await refused(owner, 40101);
-		// A group ID nobody knows, and then a group created with it later (the route's sync hook runs).
-		const later = crypto.randomUUID();
-		const res = await sendWs(owner.a, { conversationId: later, conversationType: "group", content: "x" });
-		expect(res.payload.code).toBe(40101);
-		await seedGroup(owner.userId, [member.userId], { groupId: later });
-		const works = await sendWs(owner.a, { conversationId: later, conversationType: "group", content: "x" });
-		expect(works.type).toBe("message.sent");
+		// A group ID nobody knows.
+		const unknown = await sendWs(owner.a, {
+			conversationId: crypto.randomUUID(),
+			conversationType: "group",
+			content: "x",
+		});
+		expect(unknown.payload.code).toBe(40101);
 		closeAll(owner, member, admin, outsider);
 	});
 
 	it("keeps sequences gap-free and identical for everyone under 10 concurrent senders x 50 messages", async () => {
 		const users = await Promise.all(Array.from({ length: 10 }, () => chatUser()));
-		const groupId = await seedGroup(
-			users[0]!.userId,
-			users.slice(1).map((u) => u.userId),
-		);
+		const groupId = (await makeGroup(users[0]!, users.slice(1))).groupId;
 		const PER = 50;
 		const acks = await Promise.all(
 			users.map(async (u, i) => {
@@ -289,7 +297,7 @@ describe("group messages", () => {
 describe("messages over HTTP", () => {
 	it("sends, reads one message, recalls and deletes for me", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
-		const convId = await seedFriends(alice.userId, bob.userId);
+		const convId = await makeFriends(alice, bob);
 		const ack = await ok("POST", "/messages", {
 			token: alice.token,
 			body: { conversationId: bob.userId, conversationType: "private", contentType: "image", content: '{"url":"x"}' },
@@ -348,7 +356,7 @@ describe("messages over HTTP", () => {
 
 	it("lets a group owner recall any message but a sender only within the window", async () => {
 		const [owner, member] = await Promise.all([chatUser(), chatUser()]);
-		const groupId = await seedGroup(owner.userId, [member.userId]);
+		const groupId = (await makeGroup(owner, [member])).groupId;
 		const ack = await sendWs(member.a, { conversationId: groupId, conversationType: "group", content: "oops" });
 		const late = await sendWs(member.a, { conversationId: groupId, conversationType: "group", content: "old" });
 		// An outsider is refused before the recall rules apply.
@@ -359,7 +367,7 @@ describe("messages over HTTP", () => {
 		await runInDurableObject(env.CONVERSATION.getByName(`conv:${groupId}`), (_obj, state) => {
 			state.storage.sql.exec(
 				"UPDATE messages SET created_at = created_at - ? WHERE message_id = ?",
-				RECALL_WINDOW_SECONDS + 1,
+				CONFIG_KEYS["message.max_recall"].default + 1,
 				late.payload.messageId,
 			);
 		});

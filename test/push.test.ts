@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { pushIfOffline } from "../workers/push/jobs";
 import { ok } from "./fixtures/api";
 import { chatUser, closeAll, newIn, sendWs } from "./fixtures/chat";
-import { seedGroup } from "./fixtures/social-seed";
+import { makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";
 
 interface PushLog {
@@ -56,13 +56,7 @@ describe("offline push", () => {
 		for (const u of [online, offline, muted, quiet, noPreview]) await registerToken(u);
 		await ok("PUT", "/users/me/settings", { token: quiet.token, body: { notificationEnabled: false } });
 		await ok("PUT", "/users/me/settings", { token: noPreview.token, body: { messagePreviewEnabled: false } });
-		const g = await seedGroup(sender.userId, [
-			online.userId,
-			offline.userId,
-			muted.userId,
-			quiet.userId,
-			noPreview.userId,
-		]);
+		const g = (await makeGroup(sender, [online, offline, muted, quiet, noPreview])).groupId;
 
 		// The muted user needs a session to mute: one message first, then mute.
 		await sendWs(sender.a, { conversationId: g, conversationType: "group", content: "first" });

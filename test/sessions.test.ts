@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, fails, ok } from "./fixtures/api";
 import { chatUser, closeAll, newIn, sendWs } from "./fixtures/chat";
-import { seedFriends, seedGroup } from "./fixtures/social-seed";
+import { makeFriends, makeGroup } from "./fixtures/social";
 import { registerUser } from "./fixtures/users";
 import { roundTrip } from "./fixtures/ws";
 
@@ -10,8 +10,8 @@ const total = async (token: string) => (await ok("GET", "/sessions/unread/total"
 describe("sessions and unread counts", () => {
 	it("counts unread across send, read, mute and delete, and lists pinned sessions first", async () => {
 		const [alice, bob, carol] = await Promise.all([chatUser(), chatUser(), chatUser()]);
-		const ab = await seedFriends(alice.userId, bob.userId);
-		const group = await seedGroup(carol.userId, [alice.userId, bob.userId]);
+		const ab = await makeFriends(alice, bob);
+		const group = (await makeGroup(carol, [alice, bob])).groupId;
 
 		for (let i = 0; i < 3; i++)
 			await sendWs(bob.a, { conversationId: ab, conversationType: "private", content: `b${i}` });
@@ -119,7 +119,7 @@ describe("sessions and unread counts", () => {
 
 	it("sends group read receipts to the other members", async () => {
 		const [a, b, c] = await Promise.all([chatUser(), chatUser(), chatUser()]);
-		const g = await seedGroup(a.userId, [b.userId, c.userId]);
+		const g = (await makeGroup(a, [b, c])).groupId;
 		await sendWs(a.a, { conversationId: g, conversationType: "group", content: "x" });
 		await ok("POST", `/sessions/${g}/read`, { token: b.token });
 		for (const s of [a.a, c.b]) {
@@ -140,7 +140,7 @@ describe("sessions and unread counts", () => {
 describe("message history", () => {
 	it("pages back newest first and forward from a sequence", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
-		const ab = await seedFriends(alice.userId, bob.userId);
+		const ab = await makeFriends(alice, bob);
 		for (let i = 1; i <= 7; i++)
 			await sendWs(i % 2 ? alice.a : bob.a, { conversationId: ab, conversationType: "private", content: `m${i}` });
 		const seqs = (d: any) => d.list.map((m: any) => m.sequence);
@@ -175,7 +175,7 @@ describe("message history", () => {
 describe("typing", () => {
 	it("relays typing to the other members only, dropping fast repeats", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
-		const ab = await seedFriends(alice.userId, bob.userId);
+		const ab = await makeFriends(alice, bob);
 		alice.a.send({
 			type: "message.typing",
 			payload: { conversationId: bob.userId, conversationType: "private", typing: true },

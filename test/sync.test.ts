@@ -1,26 +1,43 @@
 import { describe, expect, it } from "vitest";
+import { privateConversationId } from "../contracts/ids";
 import { fails, ok } from "./fixtures/api";
 import { chatUser, closeAll, newIn, sendWs } from "./fixtures/chat";
-import { seedFriends, seedGroup, unfriend } from "./fixtures/social-seed";
+import { makeFriends, makeGroup } from "./fixtures/social";
 import { registerUser } from "./fixtures/users";
 import { connect } from "./fixtures/ws";
 
 describe("sync after being offline", () => {
-	it("returns friends, groups, sessions and the missed messages, with recalls", async () => {
+	it("returns friends, groups (deletions flagged), sessions and the missed messages, with recalls", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
-		const ab = await seedFriends(alice.userId, bob.userId);
-		const g = await seedGroup(bob.userId, [alice.userId]);
+		const [carol, dave] = await Promise.all([registerUser(), registerUser()]);
+		await makeFriends(alice, bob);
+		await makeFriends(carol, alice);
+		const ab = privateConversationId(alice.userId, bob.userId);
+		const g = (await makeGroup(bob, [alice])).groupId;
+		const left = (await makeGroup(carol, [alice], { name: "to leave" })).groupId;
+		const removed = (await makeGroup(dave, [alice], { name: "removed from" })).groupId;
+		const dissolved = (await makeGroup(carol, [alice, dave], { name: "dissolved" })).groupId;
 		await sendWs(bob.a, { conversationId: ab, conversationType: "private", content: "before" });
 		await alice.a.waitForMessages(newIn(ab));
 		const first = await ok("POST", "/sync", { token: alice.token });
-		expect(first.friends.list.map((f: any) => f.userId)).toEqual([bob.userId]);
-		expect(first.friends.list[0]).toMatchObject({
+		expect(first.friends.list.map((f: any) => f.userId).sort()).toEqual([bob.userId, carol.userId].sort());
+		expect(first.friends.list.find((f: any) => f.userId === bob.userId)).toMatchObject({
 			isDeleted: false,
 			userInfo: { userId: bob.userId, nickname: bob.nickname },
 		});
-		expect(first.groups.list).toEqual([
-			expect.objectContaining({ groupId: g, ownerId: bob.userId, myRole: "member", memberCount: 2, isDeleted: false }),
-		]);
+		expect(first.groups.list.map((x: any) => x.groupId).sort()).toEqual([g, left, removed, dissolved].sort());
+		expect(first.groups.list.find((x: any) => x.groupId === g)).toMatchObject({
+			groupId: g,
+			ownerId: bob.userId,
+			myRole: "member",
+			memberCount: 2,
+			isDeleted: false,
+		});
+		// One shape per entity: the sync lists hold exactly what GET /friends and GET /groups return.
+		const friendList = await ok("GET", "/friends", { token: alice.token });
+		expect(first.friends.list).toEqual(friendList.list);
+		expect(first.friends.total).toBe(friendList.total);
+		expect(first.groups.list).toEqual((await ok("GET", "/groups", { token: alice.token })).groups);
 		expect(first.sessions.list.map((s: any) => s.sessionId)).toEqual([ab]);
 		expect(first.conversations).toEqual([]);
 		const [done] = await alice.a.waitForNotification("sync.completed");
@@ -33,7 +50,12 @@ describe("sync after being offline", () => {
 		const gone = await sendWs(bob.a, { conversationId: g, conversationType: "group", content: "oops" });
 		await sendWs(bob.a, { conversationId: g, conversationType: "group", content: "g2" });
 		await ok("POST", `/messages/${gone.payload.messageId}/recall`, { token: bob.token });
-		await unfriend(alice.userId, bob.userId);
+		// Meanwhile her social graph shrinks in every way there is, all through the real routes.
+		await ok("DELETE", `/friends/${alice.userId}`, { token: bob.token });
+		await ok("POST", "/friends/blacklist", { token: carol.token, body: { userId: alice.userId } });
+		await ok("POST", `/groups/${left}/quit`, { token: alice.token });
+		await ok("DELETE", `/groups/${removed}/members/${alice.userId}`, { token: dave.token });
+		await ok("DELETE", `/groups/${dissolved}`, { token: carol.token });
 
 		const back = await connect(alice.token);
 		const res = await ok("POST", "/sync", {
@@ -49,7 +71,25 @@ describe("sync after being offline", () => {
 			},
 		});
 		expect(res.syncTime).toBeGreaterThanOrEqual(first.syncTime);
-		expect(res.friends.list).toEqual([expect.objectContaining({ userId: bob.userId, isDeleted: true })]);
+		// Unfriended and block-hidden friends, and groups left, removed from or dissolved, come back
+		// flagged. The boundary second is included, so an unchanged row of that second may come again.
+		const flagged = (list: any[], key: string) =>
+			list
+				.filter((x) => x.isDeleted)
+				.map((x) => x[key])
+				.sort();
+		expect(flagged(res.friends.list, "userId")).toEqual([bob.userId, carol.userId].sort());
+		expect(res.friends.list.filter((f: any) => !f.isDeleted)).toEqual([]);
+		expect(res.friends.total).toBe(res.friends.list.length);
+		expect(flagged(res.groups.list, "groupId")).toEqual([left, removed, dissolved].sort());
+		expect(res.groups.list.filter((x: any) => !x.isDeleted).map((x: any) => x.groupId)).toEqual(
+			res.groups.list.some((x: any) => x.groupId === g) ? [g] : [],
+		);
+		for (const x of res.groups.list.filter((y: any) => y.isDeleted)) expect(x.myRole).toBe("");
+		// A full sync now shows only what is current.
+		const full = await ok("POST", "/sync", { token: alice.token });
+		expect(full.friends.list).toEqual([]);
+		expect(full.groups.list.map((x: any) => x.groupId)).toEqual([g]);
 		expect(res.sessions.list.map((s: any) => [s.sessionId, s.unreadCount]).sort()).toEqual(
 			[
 				[ab, 4],

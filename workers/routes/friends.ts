@@ -21,6 +21,7 @@ import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { fetchPage, pageOut } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
+import { pushIfOffline } from "../push/jobs";
 import { syncPrivateConversation } from "../services/conversation-sync";
 import { befriendStatements, listFriends, touchFriendshipStatement } from "../services/friends";
 import { notify } from "../services/notify";
@@ -43,7 +44,7 @@ friends.get(
 	doc({
 		summary: "My friends (full, or changed since lastUpdateTime including deletions)",
 		description: `Without lastUpdateTime (or 0): the visible friends, newest change first. With
-lastUpdateTime (Unix seconds): every friend row changed after it; ended friendships come back with
+lastUpdateTime (Unix seconds): every friend row changed at or after it; ended friendships come back with
 \`isDeleted: true\`. ${BLOCK_RULE}`,
 		tags: ["friends"],
 		response: FriendList,
@@ -64,7 +65,7 @@ friends.post(
 		description: `Refused when the target is the caller (400 30106), a block exists either way (403 30114),
 the two are already friends (409 30101) or a request is pending in either direction (409 30115). When
 the target does not require verification (friendVerifyRequired false) the request is accepted at
-once and \`autoAccepted\` is true. The target gets \`friend.request\`. ${BLOCK_RULE}`,
+once and \`autoAccepted\` is true. The target gets \`friend.request\` (as an offline push when no device of theirs is connected). ${BLOCK_RULE}`,
 		tags: ["friends"],
 		response: SendFriendRequestResponse,
 	}),
@@ -108,7 +109,8 @@ once and \`autoAccepted\` is true. The target gets \`friend.request\`. ${BLOCK_R
 		const requestId = inserted!.results[0]!.id;
 		if (autoAccepted) await syncPrivateConversation(c.env, me.userId, body.userId);
 		const cards = await userCards(c.env, [me.userId]);
-		await notify(c.env, [body.userId], "friend.request", {
+		const from = cardOf(cards, me.userId);
+		const reached = await notify(c.env, [body.userId], "friend.request", {
 			requestId,
 			fromUserId: me.userId,
 			toUserId: body.userId,
@@ -117,8 +119,15 @@ once and \`autoAccepted\` is true. The target gets \`friend.request\`. ${BLOCK_R
 			status: autoAccepted ? "accepted" : "pending",
 			autoAccepted,
 			createdAt: t,
-			fromUserInfo: cardOf(cards, me.userId),
+			fromUserInfo: from,
 		});
+		await pushIfOffline(
+			c.env,
+			reached,
+			"friend.request",
+			autoAccepted ? `${from.nickname} 已添加你为好友` : `${from.nickname} 请求添加你为好友`,
+			{ requestId: String(requestId), fromUserId: me.userId },
+		);
 		return ok(c, { requestId, autoAccepted });
 	},
 );

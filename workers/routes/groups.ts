@@ -29,6 +29,7 @@ import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
+import { pushIfOffline } from "../push/jobs";
 import { syncGroupConversation } from "../services/conversation-sync";
 import {
 	addMemberStatement,
@@ -118,7 +119,7 @@ groups.get(
 	doc({
 		summary: "My groups (all, or changed since lastUpdateTime including ones I left or that were dissolved)",
 		description:
-			"With lastUpdateTime (Unix seconds) the list holds groups whose membership or group data changed after it; a group left or dissolved comes back with `isDeleted: true`. Send `updateTime` next time.",
+			"With lastUpdateTime (Unix seconds) the list holds groups whose membership or group data changed at or after it; a group left or dissolved comes back with `isDeleted: true`. Send `updateTime` next time.",
 		tags,
 		response: GroupList,
 	}),
@@ -265,7 +266,7 @@ groups.post(
 		summary: "Invite users into the group",
 		description: `Members may invite while allowMemberInvite is true (else 403 40108); owner/admins always. Users
 already in the group are skipped. Into a joinVerify group every invitation becomes a pending join
-request (the invitee gets \`group.invited\`, owner/admins \`group.join_requested\`); otherwise the users
+request (the invitee gets \`group.invited\`, as an offline push when not connected; owner/admins \`group.join_requested\`); otherwise the users
 join at once and every member gets \`group.member_joined\`. ${LIMIT_RULE}`,
 		tags,
 		response: InviteResponse,
@@ -304,13 +305,18 @@ join at once and every member gets \`group.member_joined\`. ${LIMIT_RULE}`,
 					.bind(id, uid, me, t, t)
 					.first<{ id: number }>();
 				const requestId = row!.id;
-				await notify(c.env, [uid], "group.invited", {
+				const reached = await notify(c.env, [uid], "group.invited", {
 					groupId: id,
 					groupName: group.name,
 					groupAvatar: group.avatar,
 					inviterUserId: me,
 					requestId,
 					invitedAt: t,
+				});
+				await pushIfOffline(c.env, reached, "group.invited", `你被邀请加入群组「${group.name}」`, {
+					groupId: id,
+					requestId: String(requestId),
+					inviterUserId: me,
 				});
 				await notify(c.env, admins, "group.join_requested", {
 					requestId,

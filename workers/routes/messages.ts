@@ -67,7 +67,7 @@ messages.post(
 	requireUser,
 	doc({
 		summary:
-			"Recall a message: the sender within 2 minutes, a group owner/admin any time; members get message.recalled",
+			"Recall a message: the sender within message.max_recall seconds (admin setting, default 120), a group owner/admin any time; members get message.recalled",
 		tags: ["messages"],
 		response: RecallResponse,
 	}),

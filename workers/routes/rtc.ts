@@ -21,6 +21,7 @@ import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors"
 import { fetchPage, pageOut } from "../lib/paging";
 import { hashPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
+import { pushIfOffline } from "../push/jobs";
 import {
 	type CallRow,
 	callOut,
@@ -86,7 +87,7 @@ rtc.post(
 	doc({
 		summary: "Call a user: the call rings for up to call.ring_timeout seconds (60) and then becomes missed",
 		description:
-			"Sends livekit.call_invite to the callee's devices. Calling yourself: 400. Unknown callee: 404 (10104). Either side blocks the other: 403 (30114). Callee or caller already in a connected call: 409 (90102).",
+			"Sends livekit.call_invite to the callee's devices (an offline push when none is connected). Calling yourself: 400. Unknown callee: 404 (10104). Either side blocks the other: 403 (30114). Callee or caller already in a connected call: 409 (90102).",
 		tags: ["rtc"],
 		response: InitiateCallResponse,
 	}),
@@ -127,7 +128,13 @@ rtc.post(
 			.run();
 		const timeout = await getConfigValue(c.env, "call.ring_timeout");
 		await callTimerFor(c.env, id).arm(id, (t + timeout) * 1000);
-		await notify(c.env, [calleeId], "livekit.call_invite", {
+		const reached = await notify(c.env, [calleeId], "livekit.call_invite", {
+			callId: id,
+			callerId: me,
+			callType,
+			roomName: call.room_name,
+		});
+		await pushIfOffline(c.env, reached, "livekit.call_invite", callType === "video" ? "视频通话邀请" : "语音通话邀请", {
 			callId: id,
 			callerId: me,
 			callType,

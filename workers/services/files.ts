@@ -180,6 +180,12 @@ export function extractFileIds(content: string): string[] {
 }
 
 /**
+ * Cheap pre-check before `recordFileReferences`: both rules of `extractFileIds` need a
+ * `file-<uuid>` in the content, so a message without "file-" references nothing (no D1 at all).
+ */
+export const mayReferenceFiles = (content: string) => content.includes("file-");
+
+/**
  * Records that a message in `conversationId` referenced files, so the conversation's members
  * may read them. Only files the sender may read themselves are recorded (so knowing an ID is
  * not enough to share someone else's file), and only active or processing ones. Meant to be

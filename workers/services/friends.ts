@@ -37,8 +37,9 @@ const friendOut = (r: FriendRow): FriendOut => ({
 
 /**
  * The caller's friends. `since` ≤ 0: the visible friends (active and not hidden by a block).
- * `since` > 0: every row changed after `since`, ended or hidden ones flagged `isDeleted`.
- * Newest change first.
+ * `since` > 0: every row changed at or after `since`, ended or hidden ones flagged `isDeleted`
+ * (the boundary second is included: a change in the same second as the previous sync must not be
+ * lost, and clients upsert, so a repeat is harmless). Newest change first.
  */
 export async function listFriends(
 	env: Bindings,
@@ -47,7 +48,7 @@ export async function listFriends(
 	page?: { page: number; pageSize: number },
 ): Promise<{ list: FriendOut[]; total: number }> {
 	const where =
-		since > 0 ? "f.user_id = ? AND f.updated_at > ?" : `f.user_id = ? AND f.deleted_at IS NULL AND NOT ${BLOCKED}`;
+		since > 0 ? "f.user_id = ? AND f.updated_at >= ?" : `f.user_id = ? AND f.deleted_at IS NULL AND NOT ${BLOCKED}`;
 	const args = since > 0 ? [userId, since] : [userId];
 	const limit = page ? " LIMIT ? OFFSET ?" : "";
 	const limitArgs = page ? [page.pageSize, (page.page - 1) * page.pageSize] : [];
@@ -64,7 +65,7 @@ export async function listFriends(
 	};
 }
 
-/** For `POST /sync`: the user's friend rows changed after `since` (deletions and block-hidden ones flagged). */
+/** For `POST /sync`: the user's friend rows changed at or after `since` (deletions and block-hidden ones flagged). */
 export async function friendsChangedSince(env: Bindings, userId: string, since: number): Promise<FriendOut[]> {
 	return (await listFriends(env, userId, Math.max(since, 0))).list;
 }

@@ -148,13 +148,13 @@ type ListItem = z.infer<typeof GroupListItem>;
 
 /**
  * The user's groups. `since` ≤ 0: the groups the user is in now. `since` > 0: every group whose
- * membership row or (while a member) group row changed after `since`; groups the user left or
- * that were dissolved come back with `isDeleted: true`.
+ * membership row or (while a member) group row changed at or after `since` (boundary second
+ * included, as for friends); groups the user left or that were dissolved come back with `isDeleted: true`.
  */
 export async function listGroupsFor(env: Bindings, userId: string, since: number): Promise<ListItem[]> {
 	const where =
 		since > 0
-			? "m.user_id = ? AND (m.updated_at > ? OR (m.left_at IS NULL AND g.updated_at > ?))"
+			? "m.user_id = ? AND (m.updated_at >= ? OR (m.left_at IS NULL AND g.updated_at >= ?))"
 			: "m.user_id = ? AND m.left_at IS NULL AND g.status = 1";
 	const args = since > 0 ? [userId, since, since] : [userId];
 	const rows = await env.DB.prepare(
@@ -169,7 +169,7 @@ export async function listGroupsFor(env: Bindings, userId: string, since: number
 	});
 }
 
-/** For `POST /sync`: the user's groups changed after `since`, left or dissolved ones flagged `isDeleted`. */
+/** For `POST /sync`: the user's groups changed at or after `since`, left or dissolved ones flagged `isDeleted`. */
 export const groupsChangedSince = (env: Bindings, userId: string, since: number) =>
 	listGroupsFor(env, userId, Math.max(since, 0));
 

@@ -1,50 +1,23 @@
 import type { z } from "zod";
-import type { SyncFriend, SyncGroup } from "../../contracts/sync";
+import type { Friend } from "../../contracts/friends";
+import type { GroupListItem } from "../../contracts/groups";
 import type { Bindings } from "../env";
+import { friendsChangedSince } from "./friends";
+import { groupsChangedSince } from "./groups";
 
 /**
- * Friends and groups changed since `since` (0 = everything current), deletions included as
- * `isDeleted` rows. STAND-IN: the social-graph helper writes `friendsChangedSince` /
- * `groupsChangedSince` in workers/services/; when merged, replace this one function's body
- * with calls to those two.
+ * Friends and groups for `POST /sync`: `since` 0 = everything current; otherwise every row that
+ * moved since, with unfriended/block-hidden friends and left/removed/dissolved groups flagged
+ * `isDeleted` (the social services' own incremental lists, so /sync and GET /friends, /groups agree).
  */
 export async function socialChangesSince(
 	env: Bindings,
 	userId: string,
 	since: number,
-): Promise<{ friends: z.input<typeof SyncFriend>[]; groups: z.input<typeof SyncGroup>[] }> {
-	// Full sync: what is current. Incremental: every row that moved since, tombstones included.
-	const friendsSql = `SELECT f.friend_id, f.remark, f.updated_at, f.deleted_at, u.nickname, u.avatar
-		FROM friendships f LEFT JOIN users u ON u.id = f.friend_id
-		WHERE f.user_id = ? AND ${since > 0 ? "f.updated_at >= ?" : "f.deleted_at IS NULL"}
-		ORDER BY f.updated_at DESC`;
-	const groupsSql = `SELECT g.id, g.name, g.avatar, g.owner_id, g.member_count, g.join_verify, g.status,
-		       MAX(g.updated_at, m.updated_at) AS updated_at, m.role, m.left_at
-		FROM group_members m JOIN groups g ON g.id = m.group_id
-		WHERE m.user_id = ? AND ${since > 0 ? "(g.updated_at >= ? OR m.updated_at >= ?)" : "m.left_at IS NULL AND g.status = 1"}
-		ORDER BY updated_at DESC`;
-	const [friends, groups] = await env.DB.batch<any>([
-		env.DB.prepare(friendsSql).bind(...(since > 0 ? [userId, since] : [userId])),
-		env.DB.prepare(groupsSql).bind(...(since > 0 ? [userId, since, since] : [userId])),
+): Promise<{ friends: z.output<typeof Friend>[]; groups: z.output<typeof GroupListItem>[] }> {
+	const [friends, groups] = await Promise.all([
+		friendsChangedSince(env, userId, since),
+		groupsChangedSince(env, userId, since),
 	]);
-	return {
-		friends: friends!.results.map((r: any) => ({
-			userId: r.friend_id,
-			remark: r.remark,
-			updatedAt: r.updated_at,
-			isDeleted: r.deleted_at !== null,
-			userInfo: { userId: r.friend_id, nickname: r.nickname ?? "", avatar: r.avatar ?? "" },
-		})),
-		groups: groups!.results.map((r: any) => ({
-			groupId: r.id,
-			name: r.name,
-			avatar: r.avatar,
-			ownerId: r.owner_id,
-			memberCount: r.member_count,
-			myRole: r.role,
-			joinVerify: r.join_verify === 1,
-			updatedAt: r.updated_at,
-			isDeleted: r.status !== 1 || r.left_at !== null,
-		})),
-	};
+	return { friends, groups };
 }
