@@ -24,6 +24,8 @@ export default defineConfig({
 	],
 	test: {
 		include: ["test/**/*.test.ts"],
+		// Node-only tests run under vitest.node.config.ts.
+		exclude: ["test/node/**", "**/node_modules/**"],
 		setupFiles: ["./test/setup.ts"],
 		testTimeout: 30_000,
 		hookTimeout: 30_000,

@@ -4,6 +4,7 @@ import type { SessionData } from "../contracts/sessions";
 import { CloseCodes, MAX_FRAME_BYTES } from "../contracts/ws";
 import type { Bindings } from "../workers/env";
 import { type AuthContext, sessionState } from "../workers/lib/auth";
+import { chooseSubprotocol, decodeClientFrame, OutgoingFrame, type Wire, wireOf } from "../workers/lib/frame-codec";
 import { IDENTITY_HEADER } from "../workers/lib/identity";
 import { conversationFor } from "../workers/services/hubs";
 import { resolveConversationId } from "../workers/services/messaging";
@@ -21,6 +22,8 @@ import type { ConversationSummary, FanoutMessage, FanoutResult } from "./messagi
 /** What each hibernated socket remembers about itself. */
 export interface SocketInfo extends AuthContext {
 	connectedAt: number;
+	/** The socket's encoding (subprotocol `anychat.pb` = protobuf); absent = JSON. */
+	wire?: Wire;
 }
 
 type Frame = { type: string; payload?: unknown };
@@ -96,7 +99,12 @@ export class UserHub extends DurableObject<Bindings> {
 		const pair = new WebSocketPair();
 		const [client, server] = [pair[0], pair[1]];
 		this.ctx.acceptWebSocket(server, [deviceTag(identity.deviceId), `sid:${identity.sessionId}`]);
-		server.serializeAttachment({ ...identity, connectedAt: Date.now() } satisfies SocketInfo);
+		const subprotocol = chooseSubprotocol(request.headers.get("Sec-WebSocket-Protocol"));
+		server.serializeAttachment({
+			...identity,
+			connectedAt: Date.now(),
+			wire: wireOf(subprotocol),
+		} satisfies SocketInfo);
 
 		// The Worker checked the session, but it may have ended since (logout, password change)
 		// with its sockets closed before this one existed. Checking again now that the socket is
@@ -105,9 +113,8 @@ export class UserHub extends DurableObject<Bindings> {
 			this.closeSocket(server, CloseCodes.SessionEnded, "session ended");
 		}
 
-		const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((s) => s.trim());
 		const headers = new Headers();
-		if (offered.includes("anychat")) headers.set("Sec-WebSocket-Protocol", "anychat");
+		if (subprotocol) headers.set("Sec-WebSocket-Protocol", subprotocol);
 		return new Response(null, { status: 101, webSocket: client, headers });
 	}
 
@@ -115,12 +122,18 @@ export class UserHub extends DurableObject<Bindings> {
 		const info = ws.deserializeAttachment() as SocketInfo;
 		if (frameBytes(message) > MAX_FRAME_BYTES)
 			return this.sendError(ws, 413, `frame larger than ${MAX_FRAME_BYTES} bytes`);
-		if (typeof message !== "string") return this.sendError(ws, 400, "binary frames are not supported");
+		if (typeof message !== "string" && info.wire !== "pb") {
+			return this.sendError(ws, 400, "binary frames need the anychat.pb subprotocol");
+		}
 		let frame: Frame;
 		try {
-			frame = JSON.parse(message);
+			frame = typeof message === "string" ? JSON.parse(message) : decodeClientFrame(new Uint8Array(message));
 		} catch {
-			return this.sendError(ws, 400, "frame is not valid JSON");
+			return this.sendError(
+				ws,
+				400,
+				typeof message === "string" ? "frame is not valid JSON" : "frame is not an anychat.pb ClientFrame",
+			);
 		}
 		if (!frame || typeof frame !== "object" || typeof frame.type !== "string") {
 			return this.sendError(ws, 400, "frame must be an object with a string type");
@@ -146,12 +159,13 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Sends a frame to every device of this user, except `excludeDevice`. Returns how many were reached. */
 	async deliver(frame: object, excludeDevice: string | null = null): Promise<number> {
-		const text = JSON.stringify(frame);
+		const out = new OutgoingFrame(frame);
 		let reached = 0;
 		for (const ws of this.ctx.getWebSockets()) {
-			if (excludeDevice && this.infoOf(ws)?.deviceId === excludeDevice) continue;
+			const info = this.infoOf(ws);
+			if (excludeDevice && info?.deviceId === excludeDevice) continue;
 			try {
-				ws.send(text);
+				ws.send(out.for(info?.wire));
 				reached++;
 			} catch {
 				// A socket that is already closing is not a delivery.
@@ -171,7 +185,7 @@ export class UserHub extends DurableObject<Bindings> {
 			if (!device) continue;
 			if (select.deviceIds && !select.deviceIds.includes(device)) continue;
 			if (select.keepDevice !== undefined && device === select.keepDevice) continue;
-			if (frame) this.trySend(ws, JSON.stringify(frame));
+			if (frame) this.trySend(ws, frame);
 			this.closeSocket(ws, CloseCodes.SessionEnded, "session ended");
 			ended++;
 		}
@@ -485,11 +499,13 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	private deliverText(text: string, excludeDevice: string | null): number {
+		const out = new OutgoingFrame(text);
 		let reached = 0;
 		for (const ws of this.ctx.getWebSockets()) {
-			if (excludeDevice && this.infoOf(ws)?.deviceId === excludeDevice) continue;
+			const info = this.infoOf(ws);
+			if (excludeDevice && info?.deviceId === excludeDevice) continue;
 			try {
-				ws.send(text);
+				ws.send(out.for(info?.wire));
 				reached++;
 			} catch {
 				// Closing socket: not a delivery.
@@ -499,7 +515,7 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	send(ws: WebSocket, frame: object): void {
-		this.trySend(ws, JSON.stringify(frame));
+		this.trySend(ws, frame);
 	}
 
 	sendError(ws: WebSocket, code: number, message: string): void {
@@ -514,9 +530,10 @@ export class UserHub extends DurableObject<Bindings> {
 		}
 	}
 
-	private trySend(ws: WebSocket, text: string): void {
+	/** Writes one frame in the socket's encoding. */
+	private trySend(ws: WebSocket, frame: object): void {
 		try {
-			ws.send(text);
+			ws.send(new OutgoingFrame(frame).for(this.infoOf(ws)?.wire));
 		} catch {
 			// Closing or closed: nothing to deliver to.
 		}

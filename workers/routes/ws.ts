@@ -14,7 +14,7 @@ ws.get(
 	withMeta(async (_c, next) => next(), { auth: "user" }),
 	doc({
 		summary:
-			"Open the live channel (WebSocket upgrade). Token in the query; offers of subprotocol `anychat` are echoed. Frames: contracts/ws.ts; notification types: contracts/notifications.ts.",
+			"Open the live channel (WebSocket upgrade). Token in the query. Subprotocol `anychat` (JSON text frames, the default) or `anychat.pb` (the same frames as protobuf binary messages); the first one offered is echoed. Frames and notification types: contracts/asyncapi.yaml; protobuf: contracts/proto/.",
 		tags: ["websocket"],
 	}),
 	validate("query", z.object({ token: z.string().optional() })),
