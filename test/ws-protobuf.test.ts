@@ -190,6 +190,15 @@ describe("anychat.pb subprotocol", () => {
 				type: "notification",
 				payload: { notificationType: "session.deleted", timestamp: 1, data: { sessionId: "s", extra: true } },
 			},
+			// Nor may a missing field come back as a zero value, nor a fraction be truncated.
+			{
+				type: "notification",
+				payload: { notificationType: "session.pin_updated", timestamp: 1, data: { sessionId: "s", isPinned: true } },
+			},
+			{
+				type: "notification",
+				payload: { notificationType: "sync.completed", timestamp: 1, data: { syncTime: 1.5 } },
+			},
 			{ type: "notification", payload: { notificationType: "no.such_type", timestamp: 1, data: { x: null } } },
 		];
 		for (const f of frames) expect(decodeServerFrame(encodeServerFrame(f))).toEqual(f);

@@ -4,7 +4,7 @@
  * Both directions of both protocols live here, so the hub, the tests and clients share one codec.
  *
  * The mapping is lossless by construction: a payload is carried by its typed protobuf message
- * only when every key of it is a field of that message; anything else (an unknown notification
+ * only when its keys are exactly that message's fields; anything else (an unknown notification
  * type, an extra field) travels as its JSON in the `json` bytes field. Decoding gives back the
  * JSON-shaped frame, so protobuf client frames are validated by the same zod schemas.
  */
@@ -62,8 +62,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 	typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
 /**
- * The init object that carries `value` as `desc`, or null when that would lose a key or change
- * a value's shape. int64 fields are bigints in protobuf-es and safe integers in our JSON.
+ * The init object that carries `value` as `desc`, or null when decoding it would not give back
+ * exactly `value` (an unknown key, a missing field, a value of another shape). int64 fields are bigints in protobuf-es and safe integers in our JSON.
  */
 export function shape(desc: DescMessage, value: unknown): Record<string, unknown> | null {
 	if (!isRecord(value)) return null;
@@ -83,6 +83,11 @@ export function shape(desc: DescMessage, value: unknown): Record<string, unknown
 		}
 		if (out === null) return null;
 		init[key] = out;
+	}
+	// A missing scalar or list would come back as its zero value: keep such payloads as JSON too.
+	for (const f of desc.fields) {
+		if (f.oneof || f.localName in init) continue;
+		if (f.fieldKind === "list" || (f.fieldKind === "scalar" && !f.proto.proto3Optional)) return null;
 	}
 	return init;
 }
