@@ -1,25 +1,46 @@
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// wrangler.toml serves the console from dist/console; the Worker tests must start before
+// (or without) a console build, so the directory only has to exist.
+mkdirSync(fileURLToPath(new URL("./dist/console", import.meta.url)), { recursive: true });
+
+/** Two projects, one run (one JSON report for CI): the Worker in workerd, the client library in Node. */
 export default defineConfig({
-	plugins: [
-		cloudflareTest(async () => ({
-			remoteBindings: false,
-			wrangler: { configPath: "./wrangler.toml" },
-			miniflare: {
-				bindings: {
-					TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
-					// Tests exercise the throttles explicitly; keep every other test clear of them.
-					LOGIN_MAX_FAILURES: "5",
+	test: {
+		projects: [
+			{
+				plugins: [
+					cloudflareTest(async () => ({
+						remoteBindings: false,
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: {
+							bindings: {
+								TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
+								// Tests exercise the throttles explicitly; keep every other test clear of them.
+								LOGIN_MAX_FAILURES: "5",
+							},
+						},
+					})),
+				],
+				test: {
+					name: "worker",
+					include: ["test/**/*.test.ts"],
+					setupFiles: ["./test/setup.ts"],
+					testTimeout: 30_000,
+					hookTimeout: 30_000,
 				},
 			},
-		})),
-	],
-	test: {
-		include: ["test/**/*.test.ts"],
-		setupFiles: ["./test/setup.ts"],
-		testTimeout: 30_000,
-		hookTimeout: 30_000,
+			{
+				test: {
+					name: "client",
+					include: ["client/test/**/*.test.ts"],
+					environment: "node",
+					testTimeout: 10_000,
+				},
+			},
+		],
 	},
 });
