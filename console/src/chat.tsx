@@ -1,0 +1,280 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describeError, fileTypeOf, type GroupMember, type Message } from "../../client";
+import { fileContent, preview, readContent, textContent } from "./content";
+import {
+	client,
+	conversationTitle,
+	loadHistory,
+	markRead,
+	personName,
+	realtime,
+	rememberPerson,
+	safeUrl,
+	store,
+} from "./session";
+import { useStore } from "./store";
+import { ErrorBox, time, useAction } from "./ui";
+
+const downloadUrls = new Map<string, Promise<string>>();
+function downloadUrl(fileId: string) {
+	let p = downloadUrls.get(fileId);
+	if (!p) {
+		p = client.files.download(fileId).then((d) => d.downloadUrl);
+		// A failure is shown once and retried on the next render.
+		p.catch(() => downloadUrls.delete(fileId));
+		downloadUrls.set(fileId, p);
+	}
+	return p;
+}
+
+function FileView({ fileId, name, image }: { fileId: string; name: string; image: boolean }) {
+	const [url, setUrl] = useState("");
+	const [error, setError] = useState("");
+	useEffect(() => {
+		downloadUrl(fileId)
+			.then((u) => setUrl(safeUrl(u)))
+			.catch((e) => setError(describeError(e)));
+	}, [fileId]);
+	if (error)
+		return (
+			<span class="error">
+				Cannot load {name}: {error}
+			</span>
+		);
+	if (!url) return <span class="muted">Loading {name}…</span>;
+	return image ? (
+		<a href={url} target="_blank" rel="noopener noreferrer">
+			<img src={url} alt={name} data-testid="image" />
+		</a>
+	) : (
+		<a href={url} target="_blank" rel="noopener noreferrer" download={name}>
+			📎 {name}
+		</a>
+	);
+}
+
+function Bubble(props: {
+	m: Message;
+	mine: boolean;
+	group: boolean;
+	readByPeer: boolean;
+	quoted?: Message;
+	onReply: () => void;
+	onRecall: () => void;
+}) {
+	const { m } = props;
+	const c = readContent(m);
+	return (
+		<div
+			class={`msg${props.mine ? " mine" : ""}${c.kind === "recalled" ? " recalled" : ""}`}
+			data-testid="message"
+			data-seq={m.sequence}
+		>
+			{props.group && !props.mine && <div class="meta">{personName(m.senderId)}</div>}
+			{m.replyTo && (
+				<div class="quote">
+					{props.quoted ? `${personName(props.quoted.senderId)}: ${preview(props.quoted)}` : "(earlier message)"}
+				</div>
+			)}
+			{c.kind === "text" && <div data-testid="text">{c.text}</div>}
+			{c.kind === "other" && <div>{c.text}</div>}
+			{c.kind === "recalled" && <div>This message was recalled.</div>}
+			{(c.kind === "image" || c.kind === "file") && (
+				<FileView fileId={c.fileId} name={c.name} image={c.kind === "image"} />
+			)}
+			{(m.atUsers?.length ?? 0) > 0 && <div class="meta">@ {m.atUsers!.map(personName).join(", ")}</div>}
+			<div class="meta">
+				<span>{time(m.timestamp)}</span>
+				{props.mine && props.readByPeer && <span data-testid="read">Read</span>}
+				{c.kind !== "recalled" && (
+					<button type="button" onClick={props.onReply}>
+						Reply
+					</button>
+				)}
+				{props.mine && c.kind !== "recalled" && (
+					<button type="button" onClick={props.onRecall}>
+						Recall
+					</button>
+				)}
+			</div>
+		</div>
+	);
+}
+
+export function ChatView({ conversationId }: { conversationId: string }) {
+	const me = useStore(store, (s) => s.me)!;
+	const messages = useStore(store, (s) => s.messages[conversationId] ?? []);
+	const hasOlder = useStore(store, (s) => s.hasOlder[conversationId] ?? false);
+	const typing = useStore(store, (s) => s.typing[conversationId]);
+	const receipts = useStore(store, (s) => s.receipts[conversationId] ?? {});
+	const session = useStore(store, (s) => s.sessions.find((x) => x.sessionId === conversationId));
+	useStore(store, (s) => s.people);
+	const isGroup = !conversationId.startsWith("p_");
+	const [text, setText] = useState("");
+	const [replyTo, setReplyTo] = useState<Message | null>(null);
+	const [atUsers, setAtUsers] = useState<string[]>([]);
+	const [members, setMembers] = useState<GroupMember[]>([]);
+	const act = useAction();
+	const lastTyping = useRef(0);
+	const bottom = useRef<HTMLDivElement>(null);
+
+	useEffect(() => {
+		void act.run(async () => {
+			await loadHistory(conversationId);
+			await markRead(conversationId);
+			if (isGroup) {
+				const r = await client.groups.members(conversationId, { pageSize: 100 });
+				setMembers(r.members);
+				for (const m of r.members) rememberPerson(m.userId, m.userInfo);
+			}
+		});
+		return () => store.set({ openConversation: "" });
+	}, [conversationId]);
+
+	useEffect(() => bottom.current?.scrollIntoView({ block: "end" }), [messages.length]);
+
+	const peerRead = Math.max(
+		0,
+		...Object.entries(receipts)
+			.filter(([u]) => u !== me.userId)
+			.map(([, s]) => s),
+	);
+	const typingNow = typing && typing.until > Date.now();
+
+	const send = (contentType: string, content: string) => {
+		const rt = realtime();
+		if (!rt) throw new Error("not connected");
+		const p = rt.send({
+			conversationId,
+			conversationType: isGroup ? "group" : "private",
+			contentType,
+			content,
+			replyTo: replyTo?.messageId,
+			atUsers: atUsers.length ? atUsers : undefined,
+		});
+		setReplyTo(null);
+		setAtUsers([]);
+		return p;
+	};
+
+	const submit = (e: Event) => {
+		e.preventDefault();
+		const t = text.trim();
+		if (!t) return;
+		setText("");
+		realtime()?.typing(conversationId, false);
+		void act.run(() => send("text", textContent(t)));
+	};
+
+	const onInput = (v: string) => {
+		setText(v);
+		// At most one typing frame every 3 s (the server rate-limits them too).
+		if (Date.now() - lastTyping.current > 3000) {
+			lastTyping.current = Date.now();
+			realtime()?.typing(conversationId, true);
+		}
+	};
+
+	const onFile = (e: Event) => {
+		const input = e.target as HTMLInputElement;
+		const file = input.files?.[0];
+		input.value = "";
+		if (!file) return;
+		void act.run(async () => {
+			const mimeType = file.type || "application/octet-stream";
+			const info = await client.files.upload(file, { fileName: file.name, mimeType });
+			await send(fileTypeOf(mimeType) === "image" ? "image" : "file", fileContent({ ...info, mimeType }));
+		});
+	};
+
+	const mention = (userId: string) => {
+		if (!userId || atUsers.includes(userId)) return;
+		setAtUsers([...atUsers, userId]);
+		setText(`${text}@${personName(userId)} `);
+	};
+
+	return (
+		<section class="chat">
+			<div class="row">
+				<button type="button" onClick={() => store.set({ openConversation: "" })}>
+					← Back
+				</button>
+				<h2 class="grow ellipsis" data-testid="chat-title">
+					{conversationTitle(conversationId)}
+				</h2>
+				{session && (
+					<>
+						<button type="button" onClick={() => act.run(() => client.sessions.pin(conversationId, !session.isPinned))}>
+							{session.isPinned ? "Unpin" : "Pin"}
+						</button>
+						<button type="button" onClick={() => act.run(() => client.sessions.mute(conversationId, !session.isMuted))}>
+							{session.isMuted ? "Unmute" : "Mute"}
+						</button>
+					</>
+				)}
+			</div>
+			<ErrorBox error={act.error} />
+			<div class="messages" role="log" aria-label="Messages">
+				{hasOlder && (
+					<button type="button" onClick={() => act.run(() => loadHistory(conversationId, true))}>
+						Load older messages
+					</button>
+				)}
+				{messages.map((m) => (
+					<Bubble
+						key={m.sequence}
+						m={m}
+						mine={m.senderId === me.userId}
+						group={isGroup}
+						readByPeer={!isGroup && peerRead >= m.sequence}
+						quoted={m.replyTo ? messages.find((x) => x.messageId === m.replyTo) : undefined}
+						onReply={() => setReplyTo(m)}
+						onRecall={() => act.run(() => client.messages.recall(m.messageId))}
+					/>
+				))}
+				<div ref={bottom} />
+			</div>
+			<div class="typing" data-testid="typing">
+				{typingNow ? `${personName(typing.userId)} is typing…` : ""}
+			</div>
+			<form class="composer" onSubmit={submit}>
+				{replyTo && (
+					<div class="quote row">
+						<span class="grow ellipsis">Replying to: {preview(replyTo)}</span>
+						<button type="button" onClick={() => setReplyTo(null)}>
+							×
+						</button>
+					</div>
+				)}
+				{isGroup && members.length > 0 && (
+					<select aria-label="Mention" value="" onChange={(e) => mention((e.target as HTMLSelectElement).value)}>
+						<option value="">@ Mention…</option>
+						{members
+							.filter((m) => m.userId !== me.userId)
+							.map((m) => (
+								<option value={m.userId} key={m.userId}>
+									{m.groupNickname || m.userInfo.nickname}
+								</option>
+							))}
+					</select>
+				)}
+				<div class="row">
+					<input
+						name="message"
+						aria-label="Message"
+						placeholder="Write a message"
+						value={text}
+						onInput={(e) => onInput((e.target as HTMLInputElement).value)}
+					/>
+					<button class="primary" type="submit" disabled={!text.trim()}>
+						Send
+					</button>
+				</div>
+				<label>
+					<span>Send an image or a file</span>
+					<input type="file" name="file" onChange={onFile} disabled={act.busy} />
+				</label>
+			</form>
+		</section>
+	);
+}
