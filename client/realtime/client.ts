@@ -404,21 +404,27 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 				more = next;
 			}
 			this.lastSyncTime = result.syncTime || this.lastSyncTime;
-			this.buffering = false;
-			const live = this.buffer.sort((a, b) => a.sequence - b.sequence);
-			this.buffer = [];
-			this.accept(live);
-			for (const g of this.sequencer.pendingGaps()) void this.backfill(g);
-			this.attempt = 0;
-			this.setStatus("live");
+			this.goLive();
 			this.emit("synced", result);
 		} catch (e) {
 			if (this.ws !== ws) return;
 			this.emit("problem", e);
 			if (e instanceof ApiError && e.status === 401) return this.end(401, "session expired");
+			// A server without the sync routes still delivers live frames; retrying would loop forever.
+			if (e instanceof ApiError && e.status === 404) return this.goLive();
 			// Reconnecting repeats the whole catch-up, which is what a failed one needs.
 			this.onSocketGone(4000, "catch-up failed");
 		}
+	}
+
+	private goLive() {
+		this.buffering = false;
+		const live = this.buffer.sort((a, b) => a.sequence - b.sequence);
+		this.buffer = [];
+		this.accept(live);
+		for (const g of this.sequencer.pendingGaps()) void this.backfill(g);
+		this.attempt = 0;
+		this.setStatus("live");
 	}
 
 	private ingestQuietly(messages: Message[]) {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ConversationMessages, Message, SessionsApi, SyncApi, SyncResult } from "../api-pending";
+import { ApiError } from "../errors";
 import { Http, memoryTokenStore } from "../http";
 import { RealtimeClient } from "../realtime/client";
 
@@ -198,6 +199,43 @@ describe("RealtimeClient", () => {
 		expect(FakeSocket.all[0]!.sent.some((f) => f.type === "ping")).toBe(true);
 		await vi.advanceTimersByTimeAsync(10_001);
 		expect(FakeSocket.all.length).toBe(2);
+		rt.close();
+	});
+
+	it("goes live without catch-up against a server that has no sync route", async () => {
+		const { rt } = setup({
+			sync: async () => {
+				throw new ApiError(404, 404, "no route for POST /api/v1/sync");
+			},
+		});
+		const seen: string[] = [];
+		rt.on("notify:friend.deleted", (d) => seen.push(d.friendUserId));
+		rt.connect();
+		await flush();
+		FakeSocket.all[0]!.serverOpen();
+		await vi.waitFor(() => expect(rt.status).toBe("live"));
+		FakeSocket.all[0]!.serverNotify("friend.deleted", { friendUserId: "f", deletedAt: 1 });
+		expect(seen).toEqual(["f"]);
+		expect(FakeSocket.all.length).toBe(1);
+		rt.close();
+	});
+
+	it("retries the whole catch-up on a new socket when sync fails for another reason", async () => {
+		let calls = 0;
+		const { rt } = setup({
+			sync: async () => {
+				calls++;
+				if (calls === 1) throw new ApiError(500, 500, "internal server error");
+				return emptySync;
+			},
+		});
+		rt.connect();
+		await flush();
+		FakeSocket.all[0]!.serverOpen();
+		await vi.waitFor(() => expect(FakeSocket.all.length).toBe(2));
+		FakeSocket.all[1]!.serverOpen();
+		await vi.waitFor(() => expect(rt.status).toBe("live"));
+		expect(calls).toBe(2);
 		rt.close();
 	});
 
