@@ -100,6 +100,8 @@ export interface UploadToken {
 	fileId: string;
 	uploadUrl: string;
 	expiresIn: number;
+	/** Headers the PUT must carry, when the server names them. */
+	uploadHeaders?: Record<string, string>;
 }
 
 export type CallType = "audio" | "video";
@@ -266,7 +268,7 @@ export class FilesApi {
 		const res = await this.fetchImpl(url, {
 			method: "PUT",
 			body: data as BodyInit,
-			headers: { "Content-Type": meta.mimeType },
+			headers: t.uploadHeaders ?? { "Content-Type": meta.mimeType },
 		});
 		if (!res.ok) {
 			throw new ApiError(res.status, res.status, `upload failed: HTTP ${res.status}`);

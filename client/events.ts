@@ -34,7 +34,8 @@ export interface PendingNotifications {
 	"admin.user_banned": { userId: string; reason?: string; [k: string]: unknown };
 }
 
-export type NotificationMap = Catalogue & PendingNotifications;
+/** The contracts' catalogue wins; the hand-written types only fill types it does not list yet. */
+export type NotificationMap = Catalogue & Omit<PendingNotifications, keyof Catalogue>;
 export type KnownNotificationType = keyof NotificationMap;
 
 export interface NotificationEnvelope<T = unknown> {
