@@ -4,9 +4,10 @@
  * The chat steps run once the messaging (and files) routes are on the server; until then
  * they are skipped with the reason, detected from the server's own OpenAPI document.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { crc32, deflateSync } from "node:zlib";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "./server";
 
 const SHOTS = new URL("../test-results/screenshots/", import.meta.url).pathname;
@@ -14,11 +15,36 @@ const PASSWORD = "Passw0rd!";
 const suffix = Date.now().toString(36).slice(-6);
 const alice = { nickname: `alice${suffix}`, email: `alice${suffix}@example.com` };
 const bob = { nickname: `bob${suffix}`, email: `bob${suffix}@example.com` };
-// 2×2 red PNG: small enough to read in a screenshot, real enough for <img> to decode.
-const PNG = Buffer.from(
-	"iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
-	"base64",
-);
+const IMAGE_SIZE = 64;
+const PNG = stripes(IMAGE_SIZE);
+
+/** A real PNG (red and blue stripes) built with zlib, so the test needs no image file. */
+function stripes(size: number): Buffer {
+	const chunk = (type: string, data: Buffer) => {
+		const len = Buffer.alloc(4);
+		len.writeUInt32BE(data.length);
+		const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+		const crc = Buffer.alloc(4);
+		crc.writeUInt32BE(crc32(body));
+		return Buffer.concat([len, body, crc]);
+	};
+	const header = Buffer.alloc(13);
+	header.writeUInt32BE(size, 0);
+	header.writeUInt32BE(size, 4);
+	header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+	const rows: Buffer[] = [];
+	for (let y = 0; y < size; y++) {
+		const row = Buffer.alloc(1 + size * 3);
+		for (let x = 0; x < size; x++) row.set(Math.floor(x / 8) % 2 ? [37, 99, 235] : [220, 38, 38], 1 + x * 3);
+		rows.push(row);
+	}
+	return Buffer.concat([
+		Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+		chunk("IHDR", header),
+		chunk("IDAT", deflateSync(Buffer.concat(rows))),
+		chunk("IEND", Buffer.alloc(0)),
+	]);
+}
 
 let server: DevServer;
 let browser: Browser;
@@ -77,6 +103,20 @@ beforeAll(async () => {
 	ctxB = await newPhone();
 	pageA = await ctxA.newPage();
 	pageB = await ctxB.newPage();
+});
+
+afterEach(async (ctx) => {
+	// A failing step leaves a picture of every open page behind.
+	if (ctx.task.result?.state !== "fail") return;
+	const name = ctx.task.name.slice(0, 40).replace(/\W+/g, "-");
+	for (const [who, page] of [
+		["alice", pageA],
+		["bob", pageB],
+		["alice2", pageA2],
+	] as const) {
+		if (page && !page.isClosed()) await shot(page, `FAILED-${name}-${who}`).catch(() => {});
+	}
+	writeFileSync(`${SHOTS}../e2e-wrangler.log`, server.log());
 });
 
 afterAll(async () => {
@@ -138,8 +178,8 @@ describe("web console", () => {
 		await pageA.getByTestId("friend").filter({ hasText: bob.nickname }).getByRole("button", { name: "Chat" }).click();
 		await seen(pageA.getByTestId("chat-title").filter({ hasText: bob.nickname }));
 		for (const text of ["hello bob", "are you there?"]) {
-			await pageA.getByLabel("Message").fill(text);
-			await pageA.getByRole("button", { name: "Send" }).click();
+			await pageA.getByRole("textbox", { name: "Message" }).fill(text);
+			await pageA.getByRole("button", { name: "Send", exact: true }).click();
 			await seen(pageA.getByTestId("message").filter({ hasText: text }));
 		}
 
@@ -151,10 +191,10 @@ describe("web console", () => {
 		await seen(pageB.getByTestId("message").filter({ hasText: "are you there?" }));
 
 		// Typing reaches Alice; Bob's reply arrives live; Alice sees her messages read.
-		await pageB.getByLabel("Message").pressSequentially("hi al");
+		await pageB.getByRole("textbox", { name: "Message" }).pressSequentially("hi al");
 		await seen(pageA.getByTestId("typing").filter({ hasText: "is typing" }));
-		await pageB.getByLabel("Message").fill("hi alice");
-		await pageB.getByRole("button", { name: "Send" }).click();
+		await pageB.getByRole("textbox", { name: "Message" }).fill("hi alice");
+		await pageB.getByRole("button", { name: "Send", exact: true }).click();
 		await seen(pageA.getByTestId("message").filter({ hasText: "hi alice" }));
 		await seen(pageA.getByTestId("read"));
 
@@ -168,7 +208,9 @@ describe("web console", () => {
 	it("an image one person sends is shown to the other", async (ctx) => {
 		ctx.skip(!messaging(), NO_MESSAGING);
 		ctx.skip(!has("/api/v1/files"), "file routes (/api/v1/files) are not on this server yet");
-		await pageA.locator('input[type="file"]').setInputFiles({ name: "red.png", mimeType: "image/png", buffer: PNG });
+		await pageA
+			.locator('input[type="file"]')
+			.setInputFiles({ name: "stripes.png", mimeType: "image/png", buffer: PNG });
 		await seen(pageA.getByTestId("image"));
 		const row = pageB.getByTestId("conversation").filter({ hasText: alice.nickname });
 		await row.getByRole("button").first().click();
@@ -176,7 +218,7 @@ describe("web console", () => {
 		await seen(img);
 		await expect
 			.poll(() => img.first().evaluate((el) => (el as HTMLImageElement).naturalWidth), { timeout: 15_000 })
-			.toBe(2);
+			.toBe(IMAGE_SIZE);
 		await shot(pageB, "08-bob-image");
 	});
 

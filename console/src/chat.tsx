@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { describeError, fileTypeOf, type GroupMember, type Message } from "../../client";
+import { ApiError, describeError, fileTypeOf, type GroupMember, type Message } from "../../client";
 import { fileContent, preview, readContent, textContent } from "./content";
 import {
 	client,
@@ -16,11 +16,29 @@ import { useStore } from "./store";
 import { ErrorBox, time, useAction } from "./ui";
 
 const downloadUrls = new Map<string, Promise<string>>();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A file's signed URL. The server records that a conversation may read a file just after it
+ * delivers the message naming it, so a recipient's first ask can meet a 404: ask again a few
+ * times before calling it missing.
+ */
+async function fetchDownloadUrl(fileId: string): Promise<string> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return (await client.files.download(fileId)).downloadUrl;
+		} catch (e) {
+			if (!(e instanceof ApiError && e.status === 404) || attempt >= 5) throw e;
+			await sleep(300 * 2 ** attempt);
+		}
+	}
+}
+
 function downloadUrl(fileId: string) {
 	let p = downloadUrls.get(fileId);
 	if (!p) {
-		p = client.files.download(fileId).then((d) => d.downloadUrl);
-		// A failure is shown once and retried on the next render.
+		p = fetchDownloadUrl(fileId);
+		// Failures are not cached: the next view of the message asks again.
 		p.catch(() => downloadUrls.delete(fileId));
 		downloadUrls.set(fileId, p);
 	}
