@@ -198,6 +198,21 @@ describe("web console", () => {
 		await seen(pageA.getByTestId("message").filter({ hasText: "hi alice" }));
 		await seen(pageA.getByTestId("read"));
 
+		// A reply quotes its message; a recall replaces the message on the other side.
+		await pageB.getByTestId("message").filter({ hasText: "hello bob" }).getByRole("button", { name: "Reply" }).click();
+		await pageB.getByRole("textbox", { name: "Message" }).fill("yes, here");
+		await pageB.getByRole("button", { name: "Send", exact: true }).click();
+		await seen(
+			pageA.getByTestId("message").filter({ hasText: "yes, here" }).locator(".quote").filter({ hasText: "hello bob" }),
+		);
+		await pageA
+			.getByTestId("message")
+			.filter({ hasText: "are you there?" })
+			.getByRole("button", { name: "Recall" })
+			.click();
+		await seen(pageB.getByTestId("message").filter({ hasText: "This message was recalled." }));
+		await expect(pageB.getByTestId("message").filter({ hasText: "are you there?" }).count()).resolves.toBe(0);
+
 		await pageB.getByRole("button", { name: "← Back" }).click();
 		await seen(row);
 		await expect.poll(() => row.getByTestId("unread").count(), { timeout: 15_000 }).toBe(0);
@@ -228,10 +243,47 @@ describe("web console", () => {
 		const row = pageA2.getByTestId("conversation").filter({ hasText: bob.nickname });
 		await seen(row);
 		await row.getByRole("button").first().click();
-		for (const text of ["hello bob", "are you there?", "hi alice"]) {
+		for (const text of ["hello bob", "This message was recalled.", "hi alice", "yes, here"]) {
 			await seen(pageA2.getByTestId("message").filter({ hasText: text }));
 		}
 		if (has("/api/v1/files")) await seen(pageA2.getByTestId("image"));
 		await shot(pageA2, "09-alice-second-device-chat");
+	});
+
+	it("a call rings, is answered with a LiveKit room and token, and ends", async (ctx) => {
+		ctx.skip(!has("/api/v1/rtc"), "call routes (/api/v1/rtc) are not on this server yet");
+		await tab(pageA, "Calls");
+		await tab(pageB, "Calls");
+		await pageA.getByLabel("Callee").selectOption({ label: bob.nickname });
+		await pageA.getByRole("button", { name: "Call", exact: true }).click();
+		await seen(pageA.getByTestId("call").filter({ hasText: "You are the caller" }));
+		await seen(pageB.getByText("Incoming audio call from"));
+		await pageB.getByRole("button", { name: "Answer" }).click();
+		await seen(pageB.getByTestId("call").filter({ hasText: "You are the callee" }));
+		await seen(pageA.getByText(/: connected$/));
+		await shot(pageB, "10-bob-call");
+		await pageA.getByRole("button", { name: "End call" }).click();
+		await seen(pageB.getByText(/: ended$/));
+		await seen(pageA.getByRole("list", { name: "Recent calls" }).getByText(/ended/));
+	});
+
+	it("the admin page shows stats, finds a user and the audit log records a ban", async (ctx) => {
+		ctx.skip(!has("/api/v1/admin"), "admin routes (/api/v1/admin) are not on this server yet");
+		await tab(pageA2, "Admin");
+		// The documented local-development admin password (no .dev.vars in a fresh checkout).
+		await pageA2.getByLabel("Admin password").fill("Admin@123456");
+		await pageA2.getByRole("button", { name: "Log in as admin" }).click();
+		await seen(pageA2.getByRole("heading", { name: /Admin · admin/ }));
+		await seen(pageA2.getByRole("row", { name: /totalUsers/ }));
+		await pageA2.getByLabel("User keyword").fill(bob.nickname);
+		await pageA2.getByRole("button", { name: "Search", exact: true }).click();
+		const row = pageA2.getByRole("listitem").filter({ hasText: bob.nickname });
+		await seen(row);
+		pageA2.once("dialog", (d) => void d.accept("e2e check"));
+		await row.getByRole("button", { name: "Ban", exact: true }).click();
+		await seen(pageA2.getByRole("cell", { name: /ban/ }));
+		await row.getByRole("button", { name: "Unban" }).click();
+		await seen(pageA2.getByRole("cell", { name: /unban/ }));
+		await shot(pageA2, "11-admin");
 	});
 });

@@ -63,4 +63,11 @@ export function Section(props: { title: string; children: ComponentChildren }) {
 	);
 }
 
-export const time = (s: number) => (s ? new Date(s * 1000).toLocaleString() : "");
+/** Today's times as hours and minutes, older ones with the date. */
+export const time = (s: number) => {
+	if (!s) return "";
+	const d = new Date(s * 1000);
+	return d.toDateString() === new Date().toDateString()
+		? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+		: d.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+};
