@@ -120,11 +120,30 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	connect() {
 		if (this.status !== "idle" && this.status !== "closed") return;
 		this.attempt = 0;
+		// Browsers say when the network is back: reconnect then instead of waiting out the backoff.
+		globalThis.addEventListener?.("online", this.onOnline);
 		void this.open();
 	}
 
+	/**
+	 * Drops the current socket and starts over (new socket, outbox re-sent, catch-up), as after
+	 * a network change. Messages in flight are not lost: unacknowledged ones are re-sent with
+	 * their localId and anything delivered meanwhile comes back through catch-up.
+	 */
+	reconnect() {
+		if (this.status === "closed" || this.status === "idle") return;
+		this.teardown();
+		this.attempt = 0;
+		void this.open();
+	}
+
+	private readonly onOnline = () => {
+		if (this.status === "waiting") this.reconnect();
+	};
+
 	/** Closes for good (logout). Unacknowledged sends stay in the outbox. */
 	close() {
+		globalThis.removeEventListener?.("online", this.onOnline);
 		this.setStatus("closed");
 		this.teardown();
 	}

@@ -239,6 +239,25 @@ describe("RealtimeClient", () => {
 		rt.close();
 	});
 
+	it("reconnect() replaces the socket and re-sends what is not acknowledged", async () => {
+		const { rt } = setup({});
+		rt.connect();
+		await flush();
+		FakeSocket.all[0]!.serverOpen();
+		await vi.waitFor(() => expect(rt.status).toBe("live"));
+		void rt.send({ conversationId: "c", conversationType: "private", contentType: "text", content: "x" });
+		const [localId] = FakeSocket.all[0]!.sends();
+		rt.reconnect();
+		await vi.waitFor(() => expect(FakeSocket.all.length).toBe(2));
+		expect(FakeSocket.all[0]!.readyState).toBe(3);
+		FakeSocket.all[1]!.serverOpen();
+		expect(FakeSocket.all[1]!.sends()).toEqual([localId]);
+		// Frames from the dropped socket are ignored.
+		FakeSocket.all[0]!.serverSend("message.sent", { localId, messageId: "m", sequence: 1, timestamp: 1 });
+		expect(rt.outbox.size).toBe(1);
+		rt.close();
+	});
+
 	it("stops for good when the server ends the device's session", async () => {
 		const { rt } = setup({});
 		const ended: number[] = [];

@@ -235,8 +235,9 @@ export async function loadHistory(conversationId: string, older = false) {
 		messages: { ...s.messages, [conversationId]: merged },
 		hasOlder: { ...s.hasOlder, [conversationId]: page.hasMore },
 	}));
-	const top = merged.at(-1)?.sequence;
-	if (top !== undefined) rt?.known(conversationId, top);
+	// An empty history means the conversation starts at sequence 1: say so, so a first live
+	// message with a later sequence is back-filled rather than taken as the start.
+	if (!older) rt?.known(conversationId, merged.at(-1)?.sequence ?? 0);
 }
 
 export async function markRead(conversationId: string) {
