@@ -11,6 +11,7 @@
 import type { Page } from "./api";
 import { ApiError } from "./errors";
 import type { Http } from "./http";
+import { pageOrigin } from "./runtime";
 
 const enc = encodeURIComponent;
 
@@ -264,7 +265,7 @@ export class FilesApi {
 		const size = data instanceof Blob ? data.size : data.byteLength;
 		const fileType = meta.fileType ?? fileTypeOf(meta.mimeType);
 		const t = await this.uploadToken({ fileName: meta.fileName, fileType, fileSize: size, mimeType: meta.mimeType });
-		const url = new URL(t.uploadUrl, this.http.baseUrl || globalThis.location?.origin).toString();
+		const url = new URL(t.uploadUrl, this.http.baseUrl || pageOrigin()).toString();
 		const res = await this.fetchImpl(url, {
 			method: "PUT",
 			body: data as BodyInit,

@@ -12,6 +12,7 @@ export * from "./realtime/backoff";
 export * from "./realtime/client";
 export * from "./realtime/outbox";
 export * from "./realtime/sequencer";
+export type { SocketConstructor, SocketLike } from "./runtime";
 
 /** One object for an app: every REST area plus a factory for the live channel. */
 export class AnyChatClient {

@@ -3,6 +3,7 @@ import { ApiError } from "../errors";
 import type { NotificationEnvelope, NotificationMap } from "../events";
 import { Emitter } from "../events";
 import type { Http } from "../http";
+import { pageOrigin, runtime, type SocketConstructor, type SocketLike } from "../runtime";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import { Outbox } from "./outbox";
 import { type Gap, Sequencer } from "./sequencer";
@@ -43,10 +44,7 @@ export interface RealtimeOptions {
 	sync: SyncApi;
 	sessions: SessionsApi;
 	/** WebSocket constructor; the global one by default (browsers, Node 22, Workers). */
-	WebSocket?: new (
-		url: string,
-		protocols?: string | string[],
-	) => WebSocket;
+	WebSocket?: SocketConstructor;
 	heartbeatMs?: number;
 	pongTimeoutMs?: number;
 	backoff?: BackoffOptions;
@@ -71,7 +69,7 @@ export function normalizeMessage(d: any): Message {
 }
 
 const newLocalId = () =>
-	globalThis.crypto?.randomUUID?.() ?? `l${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+	runtime.crypto?.randomUUID?.() ?? `l${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 
 /**
  * The live channel: heartbeat, reconnect with jittered backoff, an outbox re-sent after
@@ -82,7 +80,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	readonly outbox = new Outbox();
 	readonly sequencer = new Sequencer();
 	status: RealtimeStatus = "idle";
-	private ws: WebSocket | null = null;
+	private ws: SocketLike | null = null;
 	private attempt = 0;
 	private failedOpens = 0;
 	private lastSyncTime = 0;
@@ -121,7 +119,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		if (this.status !== "idle" && this.status !== "closed") return;
 		this.attempt = 0;
 		// Browsers say when the network is back: reconnect then instead of waiting out the backoff.
-		globalThis.addEventListener?.("online", this.onOnline);
+		runtime.addEventListener?.("online", this.onOnline);
 		void this.open();
 	}
 
@@ -143,7 +141,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
 	/** Closes for good (logout). Unacknowledged sends stay in the outbox. */
 	close() {
-		globalThis.removeEventListener?.("online", this.onOnline);
+		runtime.removeEventListener?.("online", this.onOnline);
 		this.setStatus("closed");
 		this.teardown();
 	}
@@ -176,7 +174,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	}
 
 	private wsUrl(token: string) {
-		const base = this.o.http.baseUrl || globalThis.location?.origin || "";
+		const base = this.o.http.baseUrl || pageOrigin();
 		return `${base.replace(/^http/, "ws")}/api/v1/ws?token=${encodeURIComponent(token)}`;
 	}
 
@@ -187,8 +185,9 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		const token = await this.o.http.freshAccessToken();
 		if (this.status === "closed") return;
 		if (!token) return this.end(401, "not logged in");
-		const Ctor = this.o.WebSocket ?? (globalThis.WebSocket as unknown as NonNullable<RealtimeOptions["WebSocket"]>);
-		let ws: WebSocket;
+		const Ctor = this.o.WebSocket ?? runtime.WebSocket;
+		if (!Ctor) return this.end(0, "no WebSocket implementation in this runtime");
+		let ws: SocketLike;
 		try {
 			ws = new Ctor(this.wsUrl(token), "anychat");
 		} catch (e) {
@@ -197,27 +196,26 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		}
 		this.ws = ws;
 		let opened = false;
-		ws.onopen = () => {
+		ws.addEventListener("open", () => {
 			if (this.ws !== ws) return;
 			opened = true;
 			this.failedOpens = 0;
 			this.startHeartbeat();
 			for (const e of this.outbox.pending()) this.transmit(e.payload);
 			void this.catchUp(ws);
-		};
-		ws.onmessage = (ev) => {
+		});
+		ws.addEventListener("message", (ev: { data: unknown }) => {
 			if (this.ws !== ws) return;
 			this.alive();
 			if (typeof ev.data === "string") this.onFrame(ev.data);
-		};
-		ws.onclose = (ev) => {
+		});
+		ws.addEventListener("close", (ev: { code: number; reason: string }) => {
 			if (this.ws !== ws) return;
 			if (!opened) this.failedOpens++;
 			this.onSocketGone(ev.code, ev.reason);
-		};
-		ws.onerror = () => {
-			// onclose follows; nothing to do here.
-		};
+		});
+		// An error is always followed by close, which does the work.
+		ws.addEventListener("error", () => {});
 	}
 
 	private onSocketGone(code: number, reason: string) {
@@ -395,7 +393,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	}
 
 	/** POST /sync, then /sync/messages until nothing has more, with live frames held meanwhile. */
-	private async catchUp(ws: WebSocket) {
+	private async catchUp(ws: SocketLike) {
 		this.buffering = true;
 		this.setStatus("syncing");
 		try {

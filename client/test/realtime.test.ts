@@ -9,12 +9,15 @@ class FakeSocket {
 	static all: FakeSocket[] = [];
 	readyState = 0;
 	sent: Array<{ type: string; payload: any }> = [];
-	onopen: (() => void) | null = null;
-	onmessage: ((ev: { data: string }) => void) | null = null;
-	onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-	onerror: (() => void) | null = null;
+	private listeners = new Map<string, Array<(ev: any) => void>>();
 	constructor(readonly url: string) {
 		FakeSocket.all.push(this);
+	}
+	addEventListener(type: string, fn: (ev: any) => void) {
+		this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
+	}
+	private fire(type: string, ev: unknown) {
+		for (const fn of this.listeners.get(type) ?? []) fn(ev);
 	}
 	send(data: string) {
 		this.sent.push(JSON.parse(data));
@@ -24,17 +27,17 @@ class FakeSocket {
 	}
 	serverOpen() {
 		this.readyState = 1;
-		this.onopen?.();
+		this.fire("open", {});
 	}
 	serverSend(type: string, payload: unknown) {
-		this.onmessage?.({ data: JSON.stringify({ type, payload }) });
+		this.fire("message", { data: JSON.stringify({ type, payload }) });
 	}
 	serverNotify(notificationType: string, data: unknown) {
 		this.serverSend("notification", { notificationType, timestamp: 1, data });
 	}
 	serverClose(code = 1006) {
 		this.readyState = 3;
-		this.onclose?.({ code, reason: "" });
+		this.fire("close", { code, reason: "" });
 	}
 	sends() {
 		return this.sent.filter((f) => f.type === "message.send").map((f) => f.payload.localId);
