@@ -28,6 +28,7 @@ export interface IngestResult {
 export class Sequencer {
 	private readonly watermark = new Map<string, number>();
 	private readonly held = new Map<string, Map<number, Message>>();
+	/** Non-zero statuses (recalled) of delivered messages; absent means 0, so memory grows only with recalls. */
 	private readonly statuses = new Map<string, number>();
 
 	/** Highest contiguous sequence delivered per conversation (the `lastSeq` of sync calls). */
@@ -62,9 +63,9 @@ export class Sequencer {
 			const mark = this.watermark.get(c)!;
 			const statusKey = `${c}\u0000${m.sequence}`;
 			if (m.sequence <= mark) {
-				const before = this.statuses.get(statusKey);
-				if (before !== undefined && before !== (m.status ?? 0)) {
-					this.statuses.set(statusKey, m.status ?? 0);
+				// Statuses only move forward (a recall is final): an older copy changes nothing.
+				if ((m.status ?? 0) > (this.statuses.get(statusKey) ?? 0)) {
+					this.noteStatus(c, m.sequence, m.status ?? 0);
 					updated.push(m);
 				}
 				continue;
@@ -95,7 +96,7 @@ export class Sequencer {
 			held.delete(mark + 1);
 			mark++;
 			out.push(m);
-			this.statuses.set(`${c}\u0000${m.sequence}`, m.status ?? 0);
+			this.noteStatus(c, m.sequence, m.status ?? 0);
 		}
 		this.watermark.set(c, mark);
 		if (!held.size) this.held.delete(c);
@@ -113,7 +114,9 @@ export class Sequencer {
 
 	/** Marks a message as recalled so a later copy with status 1 is not reported again. */
 	noteStatus(conversationId: string, sequence: number, status: number) {
-		this.statuses.set(`${conversationId}\u0000${sequence}`, status);
+		const key = `${conversationId}\u0000${sequence}`;
+		if (status) this.statuses.set(key, status);
+		else this.statuses.delete(key);
 	}
 
 	/** For persistence: the watermarks to restore with setBaseline. */

@@ -59,6 +59,16 @@ describe("Sequencer", () => {
 		s.ingest([m("c", 1)]);
 		expect(seqs(s.ingest([m("c", 1, 1)]).updated)).toEqual(["c:1"]);
 		expect(s.ingest([m("c", 1, 1)]).updated).toEqual([]);
+		// A copy from before the recall (a stale history page) is not reported as a change back.
+		s.noteStatus("c", 2, 1);
+		expect(seqs(s.ingest([m("c", 2, 1)]).updated)).toEqual([]);
+	});
+
+	it("reports a recalled copy of a message the app holds from history", () => {
+		const s = new Sequencer();
+		s.setBaseline("c", 10);
+		expect(seqs(s.ingest([m("c", 4, 1)]).updated)).toEqual(["c:4"]);
+		expect(s.ingest([m("c", 4, 0)]).updated).toEqual([]);
 	});
 
 	it("drops held messages a baseline already covers", () => {

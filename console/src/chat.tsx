@@ -4,12 +4,14 @@ import { fileContent, preview, readContent, textContent } from "./content";
 import {
 	client,
 	conversationTitle,
+	dropPending,
 	loadHistory,
 	markRead,
 	personName,
 	realtime,
 	rememberPerson,
 	safeUrl,
+	sendMessage,
 	store,
 } from "./session";
 import { useStore } from "./store";
@@ -126,6 +128,9 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 	const typing = useStore(store, (s) => s.typing[conversationId]);
 	const receipts = useStore(store, (s) => s.receipts[conversationId] ?? {});
 	const session = useStore(store, (s) => s.sessions.find((x) => x.sessionId === conversationId));
+	const pending = useStore(store, (s) =>
+		Object.entries(s.pending).filter(([, p]) => p.conversationId === conversationId),
+	);
 	useStore(store, (s) => s.people);
 	const isGroup = !conversationId.startsWith("p_");
 	const [text, setText] = useState("");
@@ -159,17 +164,18 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 	);
 	const typingNow = typing && typing.until > Date.now();
 
-	const send = (contentType: string, content: string) => {
-		const rt = realtime();
-		if (!rt) throw new Error("not connected");
-		const p = rt.send({
-			conversationId,
-			conversationType: isGroup ? "group" : "private",
-			contentType,
-			content,
-			replyTo: replyTo?.messageId,
-			atUsers: atUsers.length ? atUsers : undefined,
-		});
+	const send = (contentType: string, content: string, label: string) => {
+		const p = sendMessage(
+			{
+				conversationId,
+				conversationType: isGroup ? "group" : "private",
+				contentType,
+				content,
+				replyTo: replyTo?.messageId,
+				atUsers: atUsers.length ? atUsers : undefined,
+			},
+			label,
+		);
 		setReplyTo(null);
 		setAtUsers([]);
 		return p;
@@ -181,7 +187,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 		if (!t) return;
 		setText("");
 		realtime()?.typing(conversationId, false);
-		void act.run(() => send("text", textContent(t)));
+		void act.run(() => send("text", textContent(t), t));
 	};
 
 	const onInput = (v: string) => {
@@ -201,7 +207,8 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 		void act.run(async () => {
 			const mimeType = file.type || "application/octet-stream";
 			const info = await client.files.upload(file, { fileName: file.name, mimeType });
-			await send(fileTypeOf(mimeType) === "image" ? "image" : "file", fileContent({ ...info, mimeType }));
+			const kind = fileTypeOf(mimeType) === "image" ? "image" : "file";
+			await send(kind, fileContent({ ...info, mimeType }), `[${kind}] ${file.name}`);
 		});
 	};
 
@@ -249,6 +256,23 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 						onReply={() => setReplyTo(m)}
 						onRecall={() => act.run(() => client.messages.recall(m.messageId))}
 					/>
+				))}
+				{pending.map(([localId, p]) => (
+					<div class="msg mine" key={localId} data-testid="pending">
+						<div>{p.text}</div>
+						<div class="meta">
+							{p.failed ? (
+								<>
+									<span class="error">Not sent: {p.failed}</span>
+									<button type="button" onClick={() => dropPending(localId)}>
+										Dismiss
+									</button>
+								</>
+							) : (
+								<span>Sending…</span>
+							)}
+						</div>
+					</div>
 				))}
 				<div ref={bottom} />
 			</div>

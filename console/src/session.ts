@@ -4,6 +4,7 @@ import {
 	type Message,
 	type RealtimeClient,
 	type RealtimeStatus,
+	type SendPayload,
 	type Session,
 	type TokenStore,
 	type Tokens,
@@ -64,6 +65,8 @@ export interface AppState {
 	friendsVersion: number;
 	groupsVersion: number;
 	messaging: boolean | null;
+	/** Sends not acknowledged yet (or refused), shown under the conversation until resolved. */
+	pending: Record<string, { conversationId: string; text: string; failed: string }>;
 }
 
 export const store = new Store<AppState>({
@@ -85,6 +88,7 @@ export const store = new Store<AppState>({
 	friendsVersion: 0,
 	groupsVersion: 0,
 	messaging: null,
+	pending: {},
 });
 
 let rt: RealtimeClient | null = null;
@@ -108,6 +112,9 @@ export async function startSession() {
 	});
 	rt.on("ended", (e) => endLocal(`Signed out: ${e.reason || `connection closed (${e.code})`}.`));
 	rt.on("send.failed", (f) => store.set({ notice: `Message not sent: ${f.message} (${f.code})` }));
+	rt.on("notify:message.mentioned", (d) =>
+		store.set({ notice: `${personName(d.fromUserId ?? "")} mentioned you in ${conversationTitle(d.conversationId)}` }),
+	);
 	rt.on("problem", (e) => console.warn("realtime", describeError(e)));
 	rt.on("notification", (n) => {
 		const t = n.notificationType;
@@ -280,6 +287,33 @@ export function safeUrl(u: string): string {
 	} catch {
 		return "";
 	}
+}
+
+/**
+ * Sends through the live channel's outbox. Until the ack the message shows as "sending"
+ * (it survives reconnects); a refusal stays visible with the server's reason.
+ */
+export async function sendMessage(payload: Omit<SendPayload, "localId">, text: string): Promise<void> {
+	if (!rt) throw new Error("Not connected; log in again.");
+	const localId = crypto.randomUUID();
+	store.set((s) => ({
+		pending: { ...s.pending, [localId]: { conversationId: payload.conversationId, text, failed: "" } },
+	}));
+	try {
+		await rt.send({ ...payload, localId });
+		dropPending(localId);
+	} catch (e) {
+		store.set((s) => ({
+			pending: { ...s.pending, [localId]: { ...s.pending[localId]!, failed: describeError(e) } },
+		}));
+	}
+}
+
+export function dropPending(localId: string) {
+	store.set((s) => {
+		const { [localId]: _, ...rest } = s.pending;
+		return { pending: rest };
+	});
 }
 
 /** Opens a conversation from anywhere (friend list, group page). */
