@@ -250,6 +250,33 @@ describe("web console", () => {
 		await shot(pageA2, "09-alice-second-device-chat");
 	});
 
+	it("a group: created with a friend, chatted in, with an @mention the other is told about", async (ctx) => {
+		ctx.skip(!messaging(), NO_MESSAGING);
+		const name = `team ${suffix}`;
+		await tab(pageA, "Groups");
+		await pageA.getByLabel("Group name").fill(name);
+		await pageA.getByRole("checkbox", { name: bob.nickname }).check();
+		await pageA.getByRole("button", { name: "Create", exact: true }).click();
+		await seen(pageA.getByRole("heading", { name }));
+		await seen(pageA.getByRole("list", { name: "Members" }).getByText(bob.nickname));
+		await pageA.getByRole("button", { name: "Chat", exact: true }).click();
+		await pageA.getByLabel("Mention").selectOption({ label: bob.nickname });
+		await pageA.getByRole("textbox", { name: "Message" }).pressSequentially("see this");
+		await pageA.getByRole("button", { name: "Send", exact: true }).click();
+		await seen(pageA.getByTestId("message").filter({ hasText: "see this" }));
+		await seen(pageB.getByRole("status").filter({ hasText: `mentioned you in ${name}` }));
+		await tab(pageB, "Chats");
+		await pageB
+			.getByRole("button", { name: "← Back" })
+			.click()
+			.catch(() => {});
+		const row = pageB.getByTestId("conversation").filter({ hasText: name });
+		await seen(row);
+		await row.getByRole("button").first().click();
+		await seen(pageB.getByTestId("message").filter({ hasText: `@${bob.nickname} see this` }));
+		await shot(pageB, "10-bob-group-chat");
+	});
+
 	it("a call rings, is answered with a LiveKit room and token, and ends", async (ctx) => {
 		ctx.skip(!has("/api/v1/rtc"), "call routes (/api/v1/rtc) are not on this server yet");
 		await tab(pageA, "Calls");
@@ -261,7 +288,7 @@ describe("web console", () => {
 		await pageB.getByRole("button", { name: "Answer" }).click();
 		await seen(pageB.getByTestId("call").filter({ hasText: "You are the callee" }));
 		await seen(pageA.getByText(/: connected$/));
-		await shot(pageB, "10-bob-call");
+		await shot(pageB, "11-bob-call");
 		await pageA.getByRole("button", { name: "End call" }).click();
 		await seen(pageB.getByText(/: ended$/));
 		await seen(pageA.getByRole("list", { name: "Recent calls" }).getByText(/ended/));
@@ -284,6 +311,6 @@ describe("web console", () => {
 		await seen(pageA2.getByRole("cell", { name: /ban/ }));
 		await row.getByRole("button", { name: "Unban" }).click();
 		await seen(pageA2.getByRole("cell", { name: /unban/ }));
-		await shot(pageA2, "11-admin");
+		await shot(pageA2, "12-admin");
 	});
 });

@@ -140,6 +140,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 	const act = useAction();
 	const lastTyping = useRef(0);
 	const bottom = useRef<HTMLDivElement>(null);
+	const input = useRef<HTMLInputElement>(null);
 
 	useEffect(() => {
 		void act.run(async () => {
@@ -215,7 +216,14 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 	const mention = (userId: string) => {
 		if (!userId || atUsers.includes(userId)) return;
 		setAtUsers([...atUsers, userId]);
-		setText(`${text}@${personName(userId)} `);
+		const next = `${text}@${personName(userId)} `;
+		setText(next);
+		// Back to the text with the caret after the mention, so typing continues the sentence.
+		// (A timer, not requestAnimationFrame: background tabs get no frames.)
+		setTimeout(() => {
+			input.current?.focus();
+			input.current?.setSelectionRange(next.length, next.length);
+		}, 0);
 	};
 
 	return (
@@ -302,6 +310,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
 				)}
 				<div class="row">
 					<input
+						ref={input}
 						name="message"
 						aria-label="Message"
 						placeholder="Write a message"

@@ -112,15 +112,19 @@ export async function startSession() {
 	});
 	rt.on("ended", (e) => endLocal(`Signed out: ${e.reason || `connection closed (${e.code})`}.`));
 	rt.on("send.failed", (f) => store.set({ notice: `Message not sent: ${f.message} (${f.code})` }));
-	rt.on("notify:message.mentioned", (d) =>
-		store.set({ notice: `${personName(d.fromUserId ?? "")} mentioned you in ${conversationTitle(d.conversationId)}` }),
-	);
+	rt.on("notify:message.mentioned", async (d) => {
+		if (!d.conversationId.startsWith("p_") && !store.state.groupNames[d.conversationId]) await loadGroupNames();
+		store.set({ notice: `${personName(d.fromUserId ?? "")} mentioned you in ${conversationTitle(d.conversationId)}` });
+	});
 	rt.on("problem", (e) => console.warn("realtime", describeError(e)));
 	rt.on("notification", (n) => {
 		const t = n.notificationType;
 		if (t.startsWith("friend.") || t === "user.friend_profile_changed")
 			store.set((s) => ({ friendsVersion: s.friendsVersion + 1 }));
-		if (t.startsWith("group.")) store.set((s) => ({ groupsVersion: s.groupsVersion + 1 }));
+		if (t.startsWith("group.")) {
+			store.set((s) => ({ groupsVersion: s.groupsVersion + 1 }));
+			void loadGroupNames();
+		}
 		if (t.startsWith("session.")) scheduleSessions();
 	});
 	rt.on("notify:friend.request", (d) =>
@@ -321,7 +325,9 @@ export function openChat(conversationId: string) {
 	store.set({ tab: "Chats", openConversation: conversationId });
 }
 
+let lastGroupLoad = 0;
 export async function loadGroupNames() {
+	lastGroupLoad = Date.now();
 	try {
 		const { groups } = await client.groups.list();
 		store.set({ groupNames: Object.fromEntries(groups.filter((g) => !g.isDeleted).map((g) => [g.groupId, g.name])) });
@@ -334,5 +340,9 @@ export const conversationTitle = (id: string) => {
 	const me = store.state.me?.userId ?? "";
 	const peers = id.startsWith("p_") ? privatePeers(id) : null;
 	if (peers) return personName(peers[0] === me ? peers[1] : peers[0]);
-	return store.state.groupNames[id] ?? `Group ${id.slice(0, 8)}…`;
+	const name = store.state.groupNames[id];
+	if (name) return name;
+	// A group that appeared since the last load (created, joined): look again, at most every few seconds.
+	if (Date.now() - lastGroupLoad > 3000) void loadGroupNames();
+	return `Group ${id.slice(0, 8)}…`;
 };
