@@ -10,13 +10,15 @@ const upstreamOpenApi = fileURLToPath(new URL("../shared/contracts/http/openapi.
 /** Per-user rate limits as variables (workers/config.ts): `<prefix>_BURST` and `<prefix>_PER_SEC`. */
 const rates = (burst: number, perSec: number, only: Record<string, [number, number]> = {}) =>
 	Object.fromEntries(
-		["RATE_MESSAGE", "RATE_FRIEND_REQUEST", "RATE_GROUP_CREATE", "RATE_UPLOAD_TOKEN", "RATE_WS_CONNECT"].flatMap((p) => {
-			const [b, r] = only[p] ?? [burst, perSec];
-			return [
-				[`${p}_BURST`, String(b)],
-				[`${p}_PER_SEC`, String(r)],
-			];
-		}),
+		["RATE_MESSAGE", "RATE_FRIEND_REQUEST", "RATE_GROUP_CREATE", "RATE_UPLOAD_TOKEN", "RATE_WS_CONNECT"].flatMap(
+			(p) => {
+				const [b, r] = only[p] ?? [burst, perSec];
+				return [
+					[`${p}_BURST`, String(b)],
+					[`${p}_PER_SEC`, String(r)],
+				];
+			},
+		),
 	);
 
 // The limits test needs small buckets; every other suite runs with limits far above anything it sends

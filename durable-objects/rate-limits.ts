@@ -25,8 +25,9 @@ export function takeFrom(
 	state.at = Math.max(state.at, now);
 	// A cost above the burst could never be paid; it pays the whole bucket instead.
 	const need = Math.min(cost, rule.burst);
-	if (state.tokens >= need) {
-		state.tokens -= need;
+	// The epsilon absorbs float drift of many small refills, so waiting exactly retryAfter suffices.
+	if (state.tokens + 1e-9 >= need) {
+		state.tokens = Math.max(0, state.tokens - need);
 		return { ok: true, retryAfter: 0 };
 	}
 	return { ok: false, retryAfter: (need - state.tokens) / rule.perSec };

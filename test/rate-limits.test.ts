@@ -17,7 +17,11 @@ const limits = () => config(env).rateLimits;
 
 /** A 429 envelope with a Retry-After of whole seconds; returns those seconds. */
 function expectRateLimited(res: { status: number; headers: Headers; body: { code: number; data: unknown } }) {
-	expect({ status: res.status, code: res.body.code, data: res.body.data }).toEqual({ status: 429, code: 429, data: null });
+	expect({ status: res.status, code: res.body.code, data: res.body.data }).toEqual({
+		status: 429,
+		code: 429,
+		data: null,
+	});
 	const retryAfter = Number(res.headers.get("Retry-After"));
 	expect(Number.isInteger(retryAfter) && retryAfter >= 1).toBe(true);
 	return retryAfter;
@@ -52,7 +56,13 @@ describe("per-user limits", () => {
 		for (const id of ids)
 			s.send({
 				type: "message.send",
-				payload: { conversationId: convId, conversationType: "private", contentType: "text", content: text(id), localId: id },
+				payload: {
+					conversationId: convId,
+					conversationType: "private",
+					contentType: "text",
+					content: text(id),
+					localId: id,
+				},
 			});
 		const answers = await s.waitForMessages((f) => f.type === "message.sent" || f.type === "message.error", 6);
 		const byId = new Map(answers.map((f) => [f.payload.localId, f]));
@@ -91,7 +101,13 @@ describe("per-user limits", () => {
 		const s = await connect(alice.token);
 		s.send({
 			type: "message.send",
-			payload: { conversationId: convId, conversationType: "private", contentType: "text", content: text("x"), localId: "ws-1" },
+			payload: {
+				conversationId: convId,
+				conversationType: "private",
+				contentType: "text",
+				content: text("x"),
+				localId: "ws-1",
+			},
 		});
 		const [err] = await s.waitForMessages((f) => f.type === "message.error");
 		expect(err!.payload).toMatchObject({ code: 429, localId: "ws-1" });
@@ -103,7 +119,10 @@ describe("per-user limits", () => {
 	it("limits friend requests per user with 429 and Retry-After", async () => {
 		const [alice, ...others] = await Promise.all(Array.from({ length: 5 }, () => registerUser()));
 		for (const target of others.slice(0, 2))
-			await ok("POST", "/friends/requests", { token: alice.token, body: { userId: target.userId, message: "hi", source: "search" } });
+			await ok("POST", "/friends/requests", {
+				token: alice.token,
+				body: { userId: target.userId, message: "hi", source: "search" },
+			});
 		const res = await call("POST", "/friends/requests", {
 			token: alice.token,
 			body: { userId: others[2]!.userId, message: "hi", source: "search" },
@@ -114,7 +133,10 @@ describe("per-user limits", () => {
 		const incoming = await ok("GET", "/friends/requests", { token: others[2]!.token });
 		expect(incoming.total).toBe(0);
 		// Another user is not affected.
-		await ok("POST", "/friends/requests", { token: others[3]!.token, body: { userId: others[2]!.userId, message: "hi", source: "search" } });
+		await ok("POST", "/friends/requests", {
+			token: others[3]!.token,
+			body: { userId: others[2]!.userId, message: "hi", source: "search" },
+		});
 	});
 
 	it("limits group creation, and the spent bucket survives the hub's eviction", async () => {

@@ -49,7 +49,8 @@ function rateLimits(env: Bindings): RateLimits {
 		const d = RATE_DEFAULTS[bucket];
 		out[bucket] = {
 			burst: Math.floor(rate(vars[`${d.env}_BURST`], d.burst)),
-			 perSec: rate(vars[`${d.env}_PER_SEC`], d.perSec) };
+			perSec: rate(vars[`${d.env}_PER_SEC`], d.perSec),
+		};
 	}
 	return out;
 }
