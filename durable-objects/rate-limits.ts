@@ -74,12 +74,24 @@ export class RateLimiter {
 		return result;
 	}
 
-	/** The `message.error` payload of a refused WebSocket send, or null when the send may go. */
-	refuseSend(localId: string): { code: 429; message: string; localId: string; retryAfter: number } | null {
+	/**
+	 * The `message.error` payload of a refused WebSocket send, or null when the send may go.
+	 * `retryAfter` is whole seconds like the HTTP header; `retryAfterMs` is exact, since at 5/s the
+	 * next token is due in 200 ms and a client's outbox need not wait a full second.
+	 */
+	refuseSend(
+		localId: string,
+	): { code: 429; message: string; localId: string; retryAfter: number; retryAfterMs: number } | null {
 		const r = this.take("message");
 		if (r.ok) return null;
 		const retryAfter = retryAfterSeconds(r.retryAfter);
-		return { code: 429, message: `too many messages; retry after ${retryAfter} s`, localId, retryAfter };
+		return {
+			code: 429,
+			message: `too many messages; retry after ${retryAfter} s`,
+			localId,
+			retryAfter,
+			retryAfterMs: Math.ceil(r.retryAfter * 1000),
+		};
 	}
 
 	/** A 429 envelope for a WebSocket upgrade over the connect limit, or null to accept it. */

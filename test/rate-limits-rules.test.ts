@@ -61,6 +61,7 @@ describe("token buckets at the real defaults", () => {
 			message: "too many messages; retry after 1 s",
 			localId: "l1",
 			retryAfter: 1,
+			retryAfterMs: 200,
 		});
 		clock.t += 199;
 		expect(limits.take("message").ok).toBe(false);

@@ -16,7 +16,7 @@ ws.get(
 		summary:
 			"Open the live channel (WebSocket upgrade). Token in the query; offers of subprotocol `anychat` are echoed. Frames: contracts/ws.ts; notification types: contracts/notifications.ts.",
 		description:
-			"Upgrades per user are limited (RATE_WS_CONNECT_BURST / RATE_WS_CONNECT_PER_SEC): over it, 429 envelope with Retry-After and no socket. message.send shares the sender's message limit with POST /messages (RATE_MESSAGE_*): over it, message.error with code 429 and payload.retryAfter (seconds).",
+			"Upgrades per user are limited (RATE_WS_CONNECT_BURST / RATE_WS_CONNECT_PER_SEC): over it, 429 envelope with Retry-After and no socket. message.send shares the sender's message limit with POST /messages (RATE_MESSAGE_*): over it, message.error with code 429, payload.retryAfter (whole seconds) and payload.retryAfterMs.",
 		tags: ["websocket"],
 	}),
 	validate("query", z.object({ token: z.string().optional() })),
