@@ -11,51 +11,67 @@ mkdirSync(fileURLToPath(new URL("./dist/console", import.meta.url)), { recursive
 // is handed to the conformance test as a binding when the folder is there (test/contract.test.ts).
 const upstreamOpenApi = fileURLToPath(new URL("../shared/contracts/http/openapi.json", import.meta.url));
 
-/** Three projects, one run (one JSON report for CI): the Worker in workerd; contract tooling and the client library in Node. */
+/** Per-user rate limits as variables (workers/config.ts): `<prefix>_BURST` and `<prefix>_PER_SEC`. */
+const rates = (burst: number, perSec: number, only: Record<string, [number, number]> = {}) =>
+	Object.fromEntries(
+		["RATE_MESSAGE", "RATE_FRIEND_REQUEST", "RATE_GROUP_CREATE", "RATE_UPLOAD_TOKEN", "RATE_WS_CONNECT"].flatMap(
+			(p) => {
+				const [b, r] = only[p] ?? [burst, perSec];
+				return [
+					[`${p}_BURST`, String(b)],
+					[`${p}_PER_SEC`, String(r)],
+				];
+			},
+		),
+	);
+
+// The limits test needs small buckets; every other suite runs with limits far above anything it sends
+// (still enabled, so the checks run on every path) and must not depend on timing.
+const LIMITS_TEST = "test/rate-limits.test.ts";
+
+const project = async (name: string, include: string[], exclude: string[], extra: Record<string, string>) => ({
+	plugins: [
+		cloudflareTest(async () => ({
+			remoteBindings: false,
+			wrangler: { configPath: "./wrangler.toml" },
+			miniflare: {
+				bindings: {
+					TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
+					// Tests exercise the throttles explicitly; keep every other test clear of them.
+					LOGIN_MAX_FAILURES: "5",
+					...(existsSync(upstreamOpenApi) ? { UPSTREAM_OPENAPI: readFileSync(upstreamOpenApi, "utf8") } : {}),
+					...extra,
+				},
+			},
+		})),
+	],
+	test: {
+		name,
+		include,
+		exclude,
+		setupFiles: ["./test/setup.ts"],
+		testTimeout: 30_000,
+		hookTimeout: 30_000,
+	},
+});
+
+/** One run, one JSON report for CI: the Worker in workerd (two projects); contract tooling and the client library in Node. */
 export default defineConfig({
 	test: {
 		projects: [
-			{
-				plugins: [
-					cloudflareTest(async () => ({
-						remoteBindings: false,
-						wrangler: { configPath: "./wrangler.toml" },
-						miniflare: {
-							bindings: {
-								TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
-								// Tests exercise the throttles explicitly; keep every other test clear of them.
-								LOGIN_MAX_FAILURES: "5",
-								...(existsSync(upstreamOpenApi) ? { UPSTREAM_OPENAPI: readFileSync(upstreamOpenApi, "utf8") } : {}),
-							},
-						},
-					})),
-				],
-				test: {
-					name: "worker",
-					include: ["test/**/*.test.ts"],
-					// Node-only tests (the AsyncAPI parser, the buf binary) are the "node" project below.
-					exclude: ["test/node/**", "**/node_modules/**"],
-					setupFiles: ["./test/setup.ts"],
-					testTimeout: 30_000,
-					hookTimeout: 30_000,
-				},
-			},
-			{
-				test: {
-					name: "node",
-					include: ["test/node/**/*.test.ts"],
-					environment: "node",
-					testTimeout: 60_000,
-				},
-			},
-			{
-				test: {
-					name: "client",
-					include: ["client/test/**/*.test.ts"],
-					environment: "node",
-					testTimeout: 10_000,
-				},
-			},
+			project("worker", ["test/**/*.test.ts"], [LIMITS_TEST, "test/node/**"], rates(1_000_000, 1_000_000)),
+			// Small bursts that effectively never refill (1 token per 1000 s), so counts are exact;
+			// upload tokens refill within a second, so a refused caller is seen to succeed after
+			// Retry-After. Refill of every limit at its real defaults: test/rate-limits-rules.test.ts.
+			project(
+				"limits",
+				[LIMITS_TEST],
+				[],
+				rates(2, 0.001, { RATE_MESSAGE: [3, 0.001], RATE_UPLOAD_TOKEN: [2, 2], RATE_WS_CONNECT: [3, 0.001] }),
+			),
+			// Node-only tests: the AsyncAPI parser and the buf binary.
+			{ test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 } },
+			{ test: { name: "client", include: ["client/test/**/*.test.ts"], environment: "node", testTimeout: 10_000 } },
 		],
 	},
 });

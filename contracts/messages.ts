@@ -25,6 +25,8 @@ export const SendCodes = {
 	BadInput: 400,
 	/** Content above MAX_CONTENT_BYTES. */
 	TooLarge: 413,
+	/** Over the sender's message limit; the payload carries `retryAfter` (s) and `retryAfterMs`. */
+	RateLimited: 429,
 	NotFriend: 30117,
 	Blocked: 30114,
 	GroupNotFound: 40101,

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { SendMessageRequest, TypingFrame } from "../contracts/messages";
 import type { SessionData } from "../contracts/sessions";
 import { CloseCodes, MAX_FRAME_BYTES } from "../contracts/ws";
+import { config, type RateBucket } from "../workers/config";
 import type { Bindings } from "../workers/env";
 import { type AuthContext, sessionState } from "../workers/lib/auth";
 import { chooseSubprotocol, decodeClientFrame, OutgoingFrame, type Wire, wireOf } from "../workers/lib/frame-codec";
@@ -18,6 +19,7 @@ import {
 	unreadOf,
 } from "../workers/services/session-index";
 import type { ConversationSummary, FanoutMessage, FanoutResult } from "./messaging-types";
+import { RateLimiter, type TakeResult } from "./rate-limits";
 
 /** What each hibernated socket remembers about itself. */
 export interface SocketInfo extends AuthContext {
@@ -64,6 +66,8 @@ export class UserHub extends DurableObject<Bindings> {
 	/** Sends of one device go to their Conversation one after another, so a device's order is kept. */
 	private sendChains = new Map<string, Promise<void>>();
 	private typingSeen = new Map<string, { typing: boolean; at: number }>();
+	/** Per-user abuse limits (rate-limits.ts): in-memory checks, see there for what survives eviction. */
+	private readonly limits = new RateLimiter(config(this.env).rateLimits, this.ctx.storage.kv);
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
@@ -91,6 +95,9 @@ export class UserHub extends DurableObject<Bindings> {
 		}
 		const identity = JSON.parse(request.headers.get(IDENTITY_HEADER) ?? "null") as AuthContext | null;
 		if (!identity) return new Response("missing identity", { status: 400 });
+		// A reconnect storm is refused here, before it can replace the device's live socket.
+		const refused = this.limits.refuseUpgrade();
+		if (refused) return refused;
 
 		// One socket per device: a new one replaces the old.
 		for (const old of this.ctx.getWebSockets(deviceTag(identity.deviceId))) {
@@ -209,6 +216,11 @@ export class UserHub extends DurableObject<Bindings> {
 		return [...new Set(this.ctx.getWebSockets().flatMap((ws) => this.infoOf(ws)?.deviceId ?? []))];
 	}
 
+	/** Takes `cost` tokens of one of this user's limits (HTTP routes; the socket paths check in place). */
+	async take(bucket: RateBucket, cost = 1): Promise<TakeResult> {
+		return this.limits.take(bucket, cost);
+	}
+
 	// ---- messaging frames ----
 
 	async onSend(ws: WebSocket, info: SocketInfo, payload: unknown): Promise<void> {
@@ -225,6 +237,8 @@ export class UserHub extends DurableObject<Bindings> {
 				payload: { code: 400, message: path ? `${path}: ${issue.message}` : issue.message, localId },
 			});
 		}
+		const limited = this.limits.refuseSend(localId);
+		if (limited) return this.send(ws, { type: "message.error", payload: limited });
 		const previous = this.sendChains.get(info.deviceId) ?? Promise.resolve();
 		const next = previous.then(async () => {
 			const resolved = resolveConversationId(info.userId, parsed.data);

@@ -7,12 +7,55 @@ export interface Config {
 	corsOrigins: string[];
 	loginMaxFailures: number;
 	loginWindowSeconds: number;
+	rateLimits: RateLimits;
 }
+
+/** Per-user actions with a token-bucket limit, kept in the user's UserHub (durable-objects/rate-limits.ts). */
+export const RATE_BUCKETS = ["message", "friendRequest", "groupCreate", "uploadToken", "wsConnect"] as const;
+export type RateBucket = (typeof RATE_BUCKETS)[number];
+
+/** `burst` tokens at most, refilled at `perSec`; `burst` 0 (or `perSec` 0) switches the limit off. */
+export interface RateRule {
+	burst: number;
+	perSec: number;
+}
+export type RateLimits = Record<RateBucket, RateRule>;
+
+/** Variable prefix and default of each limit: `<PREFIX>_BURST` and `<PREFIX>_PER_SEC`. */
+const RATE_DEFAULTS: Record<RateBucket, { env: string; burst: number; perSec: number }> = {
+	message: { env: "RATE_MESSAGE", burst: 20, perSec: 5 },
+	friendRequest: { env: "RATE_FRIEND_REQUEST", burst: 10, perSec: 0.2 },
+	groupCreate: { env: "RATE_GROUP_CREATE", burst: 5, perSec: 0.05 },
+	uploadToken: { env: "RATE_UPLOAD_TOKEN", burst: 30, perSec: 1 },
+	wsConnect: { env: "RATE_WS_CONNECT", burst: 10, perSec: 0.5 },
+};
 
 const int = (value: string | undefined, fallback: number) => {
 	const n = Number(value);
 	return Number.isInteger(n) && n >= 1 ? n : fallback;
 };
+
+/** A non-negative number (fractions allowed, 0 = off); anything else falls back to the default. */
+const rate = (value: unknown, fallback: number) => {
+	if (value === undefined || value === null || String(value).trim() === "") return fallback;
+	const n = Number(value);
+	return Number.isFinite(n) && n >= 0 ? n : fallback;
+};
+
+function rateLimits(env: Bindings): RateLimits {
+	const vars = env as unknown as Record<string, unknown>;
+	const out = {} as RateLimits;
+	for (const bucket of RATE_BUCKETS) {
+		const d = RATE_DEFAULTS[bucket];
+		out[bucket] = {
+			burst: Math.floor(rate(vars[`${d.env}_BURST`], d.burst)),
+			perSec: rate(vars[`${d.env}_PER_SEC`], d.perSec),
+		};
+	}
+	return out;
+}
+
+export const rateLimitOff = (rule: RateRule) => rule.burst <= 0 || rule.perSec <= 0;
 
 export const isProduction = (env: Bindings) => String(env.ENVIRONMENT ?? "development") === "production";
 
@@ -30,5 +73,6 @@ export function config(env: Bindings): Config {
 		corsOrigins: origins,
 		loginMaxFailures: int(env.LOGIN_MAX_FAILURES, 5),
 		loginWindowSeconds: int(env.LOGIN_WINDOW_SECONDS, 900),
+		rateLimits: rateLimits(env),
 	};
 }

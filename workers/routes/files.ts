@@ -34,6 +34,7 @@ import {
 	verifyBlobSignature,
 } from "../services/files";
 import { notify } from "../services/notify";
+import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 
 export const files = new Hono<AppEnv>();
 
@@ -74,7 +75,8 @@ files.post(
 	doc({
 		summary: "Start an upload: a file ID and a short-lived URL to PUT the bytes to",
 		description:
-			"Size limits by fileType: image 10 MiB, video 100 MiB, audio 20 MiB, file 50 MiB (70103); unknown fileType is 70104. PUT exactly fileSize bytes to uploadUrl with uploadHeaders, then call complete.",
+			"Size limits by fileType: image 10 MiB, video 100 MiB, audio 20 MiB, file 50 MiB (70103); unknown fileType is 70104. PUT exactly fileSize bytes to uploadUrl with uploadHeaders, then call complete. " +
+			rateLimitNote("RATE_UPLOAD_TOKEN"),
 		tags: ["files"],
 		response: UploadTokenResponse,
 	}),
@@ -89,6 +91,7 @@ files.post(
 		if (body.fileSize > FILE_SIZE_LIMITS[type]) {
 			throw badRequest(`file size exceeds limit: ${FILE_SIZE_LIMITS[type]} bytes for ${type}`, Codes.FileSizeExceeded);
 		}
+		await enforceRateLimit(c.env, c.var.auth.userId, "uploadToken");
 		const t = now();
 		const id = newFileId();
 		const row: FileRow = {

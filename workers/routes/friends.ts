@@ -25,6 +25,7 @@ import { pushIfOffline } from "../push/jobs";
 import { syncPrivateConversation } from "../services/conversation-sync";
 import { befriendStatements, listFriends, touchFriendshipStatement } from "../services/friends";
 import { notify } from "../services/notify";
+import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 import { areFriends, blockedEitherWay } from "../services/relations";
 import { cardOf, userCards } from "../services/users";
 
@@ -65,7 +66,7 @@ friends.post(
 		description: `Refused when the target is the caller (400 30106), a block exists either way (403 30114),
 the two are already friends (409 30101) or a request is pending in either direction (409 30115). When
 the target does not require verification (friendVerifyRequired false) the request is accepted at
-once and \`autoAccepted\` is true. The target gets \`friend.request\` (as an offline push when no device of theirs is connected). ${BLOCK_RULE}`,
+once and \`autoAccepted\` is true. The target gets \`friend.request\` (as an offline push when no device of theirs is connected). ${BLOCK_RULE} ${rateLimitNote("RATE_FRIEND_REQUEST")}`,
 		tags: ["friends"],
 		response: SendFriendRequestResponse,
 	}),
@@ -74,6 +75,7 @@ once and \`autoAccepted\` is true. The target gets \`friend.request\` (as an off
 		const body = c.req.valid("json");
 		const me = c.var.auth;
 		if (body.userId === me.userId) throw badRequest("you cannot add yourself as a friend", Codes.CannotAddSelf);
+		await enforceRateLimit(c.env, me.userId, "friendRequest");
 		const db = c.env.DB;
 		const target = await db
 			.prepare(

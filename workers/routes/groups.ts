@@ -48,6 +48,7 @@ import {
 	recountStatement,
 } from "../services/groups";
 import { notify } from "../services/notify";
+import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 import { getConfigValue } from "../services/system-config";
 import { cardOf, userCards } from "../services/users";
 
@@ -73,7 +74,8 @@ groups.post(
 		description: `Every member gets \`group.member_joined\`. ${LIMIT_RULE} A new group's maxMembers is the
 runtime setting \`group.max_members\` at creation time: the value an admin stored with
 PUT /api/v1/admin/config/group.max_members (applies to groups created afterwards, no redeploy), else the
-deployment variable GROUP_MAX_MEMBERS, else 500. Existing groups keep their limit. Unknown member IDs are a 400.`,
+deployment variable GROUP_MAX_MEMBERS, else 500. Existing groups keep their limit. Unknown member IDs are a 400.
+${rateLimitNote("RATE_GROUP_CREATE")}`,
 		tags,
 		response: Group,
 	}),
@@ -81,6 +83,7 @@ deployment variable GROUP_MAX_MEMBERS, else 500. Existing groups keep their limi
 	async (c) => {
 		const body = c.req.valid("json");
 		const me = c.var.auth.userId;
+		await enforceRateLimit(c.env, me, "groupCreate");
 		const memberIds = [...new Set(body.memberIds)].filter((id) => id !== me);
 		const max = await getConfigValue(c.env, "group.max_members");
 		if (memberIds.length + 1 > max) throw limitReached();

@@ -16,6 +16,7 @@ import { doc, validate } from "../lib/validate";
 import { conversationFor } from "../services/hubs";
 import { utf8Length } from "../services/message-format";
 import { apiErrorOf, conversationOfMessage, resolveConversationId } from "../services/messaging";
+import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 
 /** Message operations beyond the WebSocket (paths of later upstream versions, camelCase). */
 export const messages = new Hono<AppEnv>();
@@ -25,6 +26,7 @@ messages.post(
 	requireUser,
 	doc({
 		summary: "Send a message over HTTP (same body, checks, ordering and idempotency as message.send)",
+		description: `Shares the sender's message limit with message.send. ${rateLimitNote("RATE_MESSAGE")}`,
 		tags: ["messages"],
 		response: SendAck,
 	}),
@@ -37,6 +39,7 @@ messages.post(
 			throw apiErrorOf({ code: SendCodes.TooLarge, message: `content is larger than ${MAX_CONTENT_BYTES} bytes` });
 		const resolved = resolveConversationId(me.userId, body);
 		if (!resolved.ok) throw apiErrorOf(resolved);
+		await enforceRateLimit(c.env, me.userId, "message");
 		const result = await conversationFor(c.env, resolved.conversationId).send({
 			...body,
 			conversationId: resolved.conversationId,

@@ -15,6 +15,8 @@ ws.get(
 	doc({
 		summary:
 			"Open the live channel (WebSocket upgrade). Token in the query. Subprotocol `anychat` (JSON text frames, the default) or `anychat.pb` (the same frames as protobuf binary messages); the first one offered is echoed. Frames and notification types: contracts/asyncapi.yaml; protobuf: contracts/proto/.",
+		description:
+			"Upgrades per user are limited (RATE_WS_CONNECT_BURST / RATE_WS_CONNECT_PER_SEC): over it, 429 envelope with Retry-After and no socket. message.send shares the sender's message limit with POST /messages (RATE_MESSAGE_*): over it, message.error with code 429, payload.retryAfter (whole seconds) and payload.retryAfterMs.",
 		tags: ["websocket"],
 	}),
 	validate("query", z.object({ token: z.string().optional() })),
