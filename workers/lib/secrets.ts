@@ -6,20 +6,28 @@ const MIN_SECRET_BYTES = 32;
 let cached: Promise<Uint8Array> | undefined;
 
 /**
- * The HS256 key for user tokens. Production must set JWT_SECRET (>= 32 bytes) with
- * `wrangler secret put`; a weaker or missing one refuses every request rather than
- * signing tokens with it. In development a missing secret is generated once and kept in the
- * local D1 state, so no secret is ever written into the code or the bundle and a restart
- * keeps existing tokens valid.
+ * Why this deployment must not serve requests, or null when it may. Production needs
+ * JWT_SECRET of at least 32 bytes (set with `wrangler secret put`). A Worker has no startup
+ * hook that could refuse to boot, so the app checks this before every request: a weak
+ * deployment answers 500 "server misconfigured" and never signs a token.
+ */
+export function misconfiguration(env: Bindings): string | null {
+	if (!isProduction(env)) return null;
+	if (!env.JWT_SECRET) return "JWT_SECRET is not set";
+	if (new TextEncoder().encode(env.JWT_SECRET).length < MIN_SECRET_BYTES)
+		return `JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`;
+	return null;
+}
+
+/**
+ * The HS256 key for user tokens. In development a missing secret is generated once and kept
+ * in the local D1 state, so no secret is ever written into the code or the bundle and a
+ * restart keeps existing tokens valid.
  */
 export function jwtKey(env: Bindings): Promise<Uint8Array> {
-	if (env.JWT_SECRET) {
-		if (isProduction(env) && new TextEncoder().encode(env.JWT_SECRET).length < MIN_SECRET_BYTES) {
-			throw new ApiError(500, 500, "server misconfigured: JWT_SECRET must be at least 32 bytes");
-		}
-		return Promise.resolve(new TextEncoder().encode(env.JWT_SECRET));
-	}
-	if (isProduction(env)) throw new ApiError(500, 500, "server misconfigured: JWT_SECRET is not set");
+	const problem = misconfiguration(env);
+	if (problem) throw new ApiError(500, 500, "server misconfigured");
+	if (env.JWT_SECRET) return Promise.resolve(new TextEncoder().encode(env.JWT_SECRET));
 	cached ??= developmentSecret(env.DB, "jwt").catch((e) => {
 		cached = undefined;
 		throw e;
