@@ -14,6 +14,14 @@ type FrameHandler = (hub: UserHub, ws: WebSocket, info: SocketInfo, payload: unk
 
 const deviceTag = (deviceId: string) => `device:${deviceId}`;
 
+/** UTF-8 size of a frame; strings are encoded only when their length alone cannot rule it out. */
+const frameBytes = (message: string | ArrayBuffer) =>
+	typeof message !== "string"
+		? message.byteLength
+		: message.length * 3 <= MAX_FRAME_BYTES
+			? message.length
+			: new TextEncoder().encode(message).byteLength;
+
 /**
  * One per user (`user:<id>`): holds the user's live sockets (one per device, hibernation
  * API) and is the single place that writes frames to them.
@@ -48,8 +56,8 @@ export class UserHub extends DurableObject<Bindings> {
 
 	async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
 		const info = ws.deserializeAttachment() as SocketInfo;
-		const size = typeof message === "string" ? message.length : message.byteLength;
-		if (size > MAX_FRAME_BYTES) return this.sendError(ws, 413, `frame larger than ${MAX_FRAME_BYTES} bytes`);
+		if (frameBytes(message) > MAX_FRAME_BYTES)
+			return this.sendError(ws, 413, `frame larger than ${MAX_FRAME_BYTES} bytes`);
 		if (typeof message !== "string") return this.sendError(ws, 400, "binary frames are not supported");
 		let frame: Frame;
 		try {
