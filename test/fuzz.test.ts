@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { app } from "../workers/app";
 import { type Operation, operations } from "../workers/lib/openapi";
-import { BASE, ok } from "./fixtures/api";
+import { BASE } from "./fixtures/api";
 import {
 	arbitraryFor,
 	deepJson,
@@ -15,7 +15,7 @@ import {
 	objectArbitrary,
 	RAW_SEGMENTS,
 } from "./fixtures/hostile";
-import { fillPath, pathParams, RESOURCE_ROUTES } from "./fixtures/route-table";
+import { pathParams, RESOURCE_ROUTES } from "./fixtures/route-table";
 import { makeFriends, makeGroup } from "./fixtures/social";
 import { loginDevice, registerUser } from "./fixtures/users";
 
@@ -125,7 +125,8 @@ function requestArbitrary(op: Operation, w: World): fc.Arbitrary<HostileRequest>
 	);
 
 	const bodySchema = schemaOf(op, "json");
-	const json = (v: unknown) => ({ text: JSON.stringify(v) });
+	type Body = NonNullable<HostileRequest["body"]>;
+	const json = (v: unknown): Body => ({ text: JSON.stringify(v) });
 	const bodyArb = fc.oneof(
 		{ weight: 5, arbitrary: objectArbitrary(bodySchema ? jsonSchemaOf(bodySchema) : {}, w.known).map(json) },
 		{ weight: 1, arbitrary: hostileValue(w.known).map(json) },
@@ -150,12 +151,12 @@ function requestArbitrary(op: Operation, w: World): fc.Arbitrary<HostileRequest>
 				)
 				.map((text) => ({ text })),
 		},
-		{ weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ text: bytes })) },
+		{ weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes): Body => ({ text: bytes })) },
 		{
 			weight: 1,
 			arbitrary: fc
 				.tuple(objectArbitrary({}, w.known), fc.constantFrom("text/plain", "application/x-www-form-urlencoded", ""))
-				.map(([v, contentType]) => ({ text: JSON.stringify(v), contentType })),
+				.map(([v, contentType]): Body => ({ text: JSON.stringify(v), contentType })),
 		},
 	);
 	const baselineBody = w.body === undefined ? undefined : json(w.body);
@@ -165,17 +166,19 @@ function requestArbitrary(op: Operation, w: World): fc.Arbitrary<HostileRequest>
 		.record({
 			path: fc.oneof(fc.constant(baselinePath), pathArb),
 			query: queryArb,
-			body: hasBody ? fc.oneof(fc.constant(baselineBody), bodyArb) : fc.constant(undefined),
+			body: hasBody ? fc.oneof(fc.constant<Body | undefined>(baselineBody), bodyArb) : fc.constant(undefined),
 		})
-		.map((r) => ({
-			...r,
-			label: JSON.stringify({
-				path: r.path,
-				query: r.query.slice(0, 200),
-				body: typeof r.body?.text === "string" ? r.body.text.slice(0, 200) : r.body && `bytes ${r.body.text}`,
-				contentType: r.body?.contentType,
+		.map(
+			(r): HostileRequest => ({
+				...r,
+				label: JSON.stringify({
+					path: r.path,
+					query: r.query.slice(0, 200),
+					body: typeof r.body?.text === "string" ? r.body.text.slice(0, 200) : r.body && `bytes ${r.body.text}`,
+					contentType: r.body?.contentType,
+				}),
 			}),
-		}));
+		);
 }
 
 async function sendHostile(op: Operation, token: string, r: HostileRequest) {

@@ -68,7 +68,7 @@ async function readJsonBody(req: Request, optional: boolean): Promise<unknown> {
 	let text = "";
 	if (req.body) {
 		try {
-			text = new TextDecoder("utf-8", { fatal: true }).decode(await req.arrayBuffer());
+			text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await req.arrayBuffer());
 		} catch {
 			throw badRequest("request body is not valid UTF-8");
 		}
