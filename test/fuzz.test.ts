@@ -149,7 +149,7 @@ function requestArbitrary(op: Operation, w: World): fc.Arbitrary<HostileRequest>
 					deepJson(20_000, "object"),
 					JSON.stringify({ a: "A".repeat(1_100_000) }),
 				)
-				.map((text) => ({ text })),
+				.map((text): Body => ({ text })),
 		},
 		{ weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes): Body => ({ text: bytes })) },
 		{
