@@ -1,6 +1,9 @@
+import { env } from "cloudflare:test";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_FRAME_BYTES } from "../contracts/ws";
 import { call, ok } from "./fixtures/api";
+import { hostileString, hostileValue } from "./fixtures/hostile";
 import { makeFriends, makeGroup } from "./fixtures/social";
 import { loginDevice, registerUser } from "./fixtures/users";
 import { connect, roundTrip, type TestSocket } from "./fixtures/ws";
@@ -30,7 +33,45 @@ async function expectHubServes(user: { email: string }) {
 	s.close();
 }
 
+const RUNS = Math.max(1, Number((env as unknown as { FUZZ_RUNS?: string }).FUZZ_RUNS) || 40);
+
 describe("hostile WebSocket frames", () => {
+	it("answers every frame of any hostile sequence exactly once, with an error or a pong (property)", async () => {
+		const u = await registerUser();
+		const s = await connect(u.token);
+		const frame = fc.oneof(
+			hostileValue(["ping"]).map((v) => JSON.stringify(v)),
+			fc
+				.record({ type: hostileString(["ping"]), payload: hostileValue() }, { requiredKeys: [] })
+				.map((v) => JSON.stringify(v)),
+			fc.record({ type: fc.constant("ping"), payload: hostileValue() }).map((v) => JSON.stringify(v)),
+			hostileString(),
+			fc.uint8Array({ maxLength: 128 }),
+		);
+		await fc.assert(
+			fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 20 }), async (frames) => {
+				const before = s.frames.length;
+				for (const f of frames) s.ws.send(f);
+				s.send({ type: "ping" });
+				const answers = await s.waitFor(
+					(x) => (x.frames.length >= before + frames.length + 1 ? x.frames.slice(before) : undefined),
+					10_000,
+					`${frames.length + 1} answers`,
+				);
+				expect(answers.at(-1)?.type).toBe("pong");
+				expectOnlyErrorsOrPongs(s);
+				expect(s.closed).toBeNull();
+			}),
+			{ numRuns: RUNS, endOnFailure: true },
+		);
+		// Nothing more arrives than one answer per frame.
+		const total = s.frames.length;
+		await roundTrip(s);
+		expect(s.frames.length).toBe(total + 1);
+		s.close();
+		await expectHubServes(u);
+	});
+
 	it("answers binary garbage, invalid JSON and malformed frames with error frames", async () => {
 		const u = await registerUser();
 		const s = await connect(u.token);

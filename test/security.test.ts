@@ -47,6 +47,7 @@ describe("security headers", () => {
 		expect(h.get("X-Content-Type-Options"), what).toBe("nosniff");
 		expect(h.get("Referrer-Policy"), what).toBe("no-referrer");
 		expect(h.get("X-Frame-Options"), what).toBe("DENY");
+		expect(h.get("Strict-Transport-Security"), what).toBe("max-age=31536000");
 		const csp = h.get("Content-Security-Policy") ?? "";
 		expect(csp, what).toContain("frame-ancestors 'none'");
 		if (!(h.get("Content-Type") ?? "").startsWith("text/html")) expect(csp, what).toBe(API_CSP);

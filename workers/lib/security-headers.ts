@@ -40,6 +40,8 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
 	h.set("X-Content-Type-Options", "nosniff");
 	h.set("Referrer-Policy", "no-referrer");
 	h.set("X-Frame-Options", "DENY");
+	// Browsers ignore it over plain http (local development), so it only ever pins HTTPS.
+	h.set("Strict-Transport-Security", "max-age=31536000");
 	if (!h.has("Content-Security-Policy")) {
 		const html = (h.get("Content-Type") ?? "").toLowerCase().startsWith("text/html");
 		h.set("Content-Security-Policy", html ? pageCsp() : API_CSP);
