@@ -127,8 +127,19 @@ function requestArbitrary(op: Operation, w: World): fc.Arbitrary<HostileRequest>
 	const bodySchema = schemaOf(op, "json");
 	type Body = NonNullable<HostileRequest["body"]>;
 	const json = (v: unknown): Body => ({ text: JSON.stringify(v) });
+	const bodyJsonSchema = bodySchema ? jsonSchemaOf(bodySchema) : {};
+	const fields = Object.entries(bodyJsonSchema.properties ?? {});
+	// One field hostile and nothing else wrong: the value reaches the handler whenever the
+	// rest of the body is acceptable (partial updates, or the scenario's valid body).
+	const oneField = fields.length
+		? fc
+				.constantFrom(...fields)
+				.chain(([k, schema]) => arbitraryFor(schema, w.known).map((v) => ({ [k]: v })))
+				.chain((patch) => fc.constantFrom(patch, { ...(w.body && typeof w.body === "object" ? w.body : {}), ...patch }))
+		: objectArbitrary({}, w.known);
 	const bodyArb = fc.oneof(
-		{ weight: 5, arbitrary: objectArbitrary(bodySchema ? jsonSchemaOf(bodySchema) : {}, w.known).map(json) },
+		{ weight: 4, arbitrary: objectArbitrary(bodyJsonSchema, w.known).map(json) },
+		{ weight: 4, arbitrary: oneField.map(json) },
 		{ weight: 1, arbitrary: hostileValue(w.known).map(json) },
 		{
 			weight: 2,

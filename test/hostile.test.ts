@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { UserProfile } from "../contracts/users";
 import { MAX_FRAME_BYTES } from "../contracts/ws";
 import { call, ok } from "./fixtures/api";
 import { hostileString, hostileValue } from "./fixtures/hostile";
@@ -217,5 +218,20 @@ describe("search with hostile keywords", () => {
 			expect(res.status, res.body.message).toBe(200);
 			expect(res.body.data.total).toBe(0);
 		}
+	});
+});
+
+describe("edge values", () => {
+	it("keeps a birthday before 1970 and refuses dates no person has (found by the fuzz)", async () => {
+		const u = await registerUser();
+		const me = await ok("PUT", "/users/me", { token: u.token, body: { birthday: "1960-05-01" } });
+		expect(me.birthday).toBe(Date.UTC(1960, 4, 1) / 1000);
+		expect(UserProfile.safeParse(me).success).toBe(true);
+		expect(UserProfile.safeParse(await ok("GET", "/users/me", { token: u.token })).success).toBe(true);
+		for (const birthday of ["0001-01-01", "1899-12-31T23:59:59Z", "9999-12-31T23:59:59+14:00", 1e308, -1e12, 2 ** 63])
+			expect((await call("PUT", "/users/me", { token: u.token, body: { birthday } })).status, String(birthday)).toBe(
+				400,
+			);
+		expect((await ok("GET", "/users/me", { token: u.token })).birthday).toBe(Date.UTC(1960, 4, 1) / 1000);
 	});
 });

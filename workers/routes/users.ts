@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { IdParam } from "../../contracts/common";
 import {
+	BIRTHDAY_MAX,
+	BIRTHDAY_MIN,
 	PublicUser,
 	PushTokenRequest,
 	QrcodeQuery,
@@ -64,8 +66,10 @@ const toUnixDate = (v: string | number): number => {
 	if (typeof v === "number") return v;
 	const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
 	if (Number.isNaN(ms)) throw badRequest("birthday is not a valid date");
-	const d = new Date(ms);
-	return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) / 1000;
+	// Not Date.UTC(y, m, d): it reads years 0-99 as 1900-1999, turning 0001-01-01 into 1901.
+	const day = Math.floor(ms / 86_400_000) * 86_400;
+	if (day < BIRTHDAY_MIN || day > BIRTHDAY_MAX) throw badRequest("birthday must be between 1900-01-01 and 2100-01-01");
+	return day;
 };
 
 users.get("/me", requireUser, doc({ summary: "My profile", tags: ["users"], response: UserProfile }), async (c) => {
