@@ -7,6 +7,10 @@ import { defineConfig } from "vitest/config";
 // (or without) a console build, so the directory only has to exist.
 mkdirSync(fileURLToPath(new URL("./dist/console", import.meta.url)), { recursive: true });
 
+/** Runs per route of the fuzz tests; `npm run test:soak` raises it. */
+const FUZZ_RUNS = process.env.FUZZ_RUNS ?? "";
+const soak = Number(FUZZ_RUNS) > 100;
+
 // The upstream contract lives outside the project and cannot be read from inside workerd, so it
 // is handed to the conformance test as a binding when the folder is there (test/contract.test.ts).
 const upstreamOpenApi = fileURLToPath(new URL("../shared/contracts/http/openapi.json", import.meta.url));
@@ -40,6 +44,10 @@ const project = async (name: string, include: string[], exclude: string[], extra
 					// Tests exercise the throttles explicitly; keep every other test clear of them.
 					LOGIN_MAX_FAILURES: "5",
 					...(existsSync(upstreamOpenApi) ? { UPSTREAM_OPENAPI: readFileSync(upstreamOpenApi, "utf8") } : {}),
+					// The documented development admin password (README), supplied like `npm start` does.
+					ADMIN_BOOTSTRAP_PASSWORD: "Admin@123456",
+					FUZZ_RUNS,
+					FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 					...extra,
 				},
 			},
@@ -50,7 +58,7 @@ const project = async (name: string, include: string[], exclude: string[], extra
 		include,
 		exclude,
 		setupFiles: ["./test/setup.ts"],
-		testTimeout: 30_000,
+		testTimeout: soak ? 30 * 60_000 : 30_000,
 		hookTimeout: 30_000,
 	},
 });

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { DeviceId, queryInt, UnixSeconds } from "./common";
 
+/** Birthdays people can have: 1900-01-01 up to 2100-01-01 (Unix seconds at 00:00 UTC). */
+export const BIRTHDAY_MIN = Date.UTC(1900, 0, 1) / 1000;
+export const BIRTHDAY_MAX = Date.UTC(2100, 0, 1) / 1000;
+const birthdayRange = "birthday must be between 1900-01-01 and 2100-01-01";
+
 export const UserProfile = z.object({
 	userId: z.string(),
 	nickname: z.string(),
@@ -10,7 +15,7 @@ export const UserProfile = z.object({
 	region: z.string(),
 	phone: z.string(),
 	email: z.string(),
-	birthday: UnixSeconds.describe("0 when not set"),
+	birthday: z.number().int().describe("Unix seconds of the date at 00:00 UTC; negative before 1970; 0 when not set"),
 	qrcodeUrl: z.string(),
 	createdAt: UnixSeconds,
 	updatedAt: UnixSeconds,
@@ -30,7 +35,7 @@ export const UpdateProfileRequest = z
 			[
 				z.iso.datetime({ offset: true, error: "birthday must be an RFC 3339 timestamp" }),
 				z.iso.date({ error: "birthday must be a date" }),
-				UnixSeconds,
+				z.number().int("birthday must be an integer").min(BIRTHDAY_MIN, birthdayRange).max(BIRTHDAY_MAX, birthdayRange),
 			],
 			{ error: "birthday must be an RFC 3339 timestamp, a date (YYYY-MM-DD) or Unix seconds" },
 		),

@@ -55,6 +55,9 @@ export async function startDevServer(): Promise<DevServer> {
 			String(inspectorPort),
 			"--persist-to",
 			persist,
+			// The documented development admin password (README); never built into the code.
+			"--var",
+			"ADMIN_BOOTSTRAP_PASSWORD:Admin@123456",
 		],
 		{
 			cwd: root,

@@ -123,7 +123,7 @@ describe("PUT /users/me", () => {
 			[{ birthday: "yesterday" }, /birthday/],
 			[{ birthday: "2001-02-29" }, /birthday/],
 			[{ birthday: true }, /^birthday must be an RFC 3339 timestamp, a date/],
-			[{ birthday: -5 }, /birthday/],
+			[{ birthday: -2_300_000_000 }, /birthday/],
 			[{ avatar: "x".repeat(501) }, /avatar/],
 			[{ signature: "x".repeat(201) }, /signature/],
 			[{ region: "x".repeat(101) }, /region/],

@@ -7,6 +7,8 @@ import { config } from "./config";
 import type { AppEnv } from "./env";
 import { errorBody } from "./lib/envelope";
 import { ApiError } from "./lib/errors";
+import { misconfiguration } from "./lib/secrets";
+import { securityHeaders } from "./lib/security-headers";
 import { admin } from "./routes/admin";
 import { auth } from "./routes/auth";
 import { blob, files } from "./routes/files";
@@ -24,6 +26,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export const app = new Hono<AppEnv>();
 
+// First, so its headers land on every response: preflights, refusals and errors included.
+app.use("*", securityHeaders);
+
 app.use("*", async (c, next) => {
 	const origins = config(c.env).corsOrigins;
 	return cors({
@@ -40,9 +45,10 @@ app.use("*", async (c, next) => {
 });
 
 app.use("*", async (c, next) => {
-	await next();
-	c.res.headers.set("X-Content-Type-Options", "nosniff");
-	c.res.headers.set("Referrer-Policy", "no-referrer");
+	const problem = misconfiguration(c.env);
+	if (!problem) return next();
+	console.error("refusing requests: server misconfigured:", problem);
+	return c.json(errorBody(500, "server misconfigured"), 500);
 });
 
 app.use(

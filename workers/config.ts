@@ -62,10 +62,11 @@ export const isProduction = (env: Bindings) => String(env.ENVIRONMENT ?? "develo
 /** Plain settings from vars; secrets are read where they are used (see `secrets.ts`). */
 export function config(env: Bindings): Config {
 	const production = isProduction(env);
+	// "*" is a development convenience: production serves only the origins it names.
 	const origins = (env.CORS_ORIGINS ?? (production ? "" : "*"))
 		.split(",")
 		.map((s) => s.trim())
-		.filter(Boolean);
+		.filter((s) => s && !(production && s === "*"));
 	return {
 		production,
 		accessTtl: int(env.ACCESS_TOKEN_TTL, 7200),

@@ -3,10 +3,10 @@
  * It reads the OpenAPI document, lists every operation with its schemas and lets a person
  * try a call with their own token.
  */
-export const docsPage = (specUrl: string) => `<!doctype html>
+export const docsPage = (specUrl: string, nonce: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>AnyChat Edge API</title>
-<style>
+<style nonce="${nonce}">
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:12px 20px;display:flex;gap:12px;align-items:center;flex-wrap:wrap}
 header input{flex:1;min-width:200px;padding:6px;border-radius:4px;border:0}
@@ -19,10 +19,11 @@ summary{cursor:pointer;padding:8px 12px;display:flex;gap:10px;align-items:center
 .body{padding:0 12px 12px}pre{background:#f0f2f5;padding:8px;overflow:auto;max-height:320px;border-radius:4px}
 textarea{width:100%;min-height:80px;font-family:monospace}h2{margin:18px 0 6px;font-size:16px}
 button{padding:5px 12px}
+header a{color:#9cf}.p{width:100%}
 </style></head><body>
-<header><strong>AnyChat Edge API</strong><input id="token" placeholder="Bearer access token (for “Try it”)"><a style="color:#9cf" href="${specUrl}">openapi.json</a></header>
+<header><strong>AnyChat Edge API</strong><input id="token" placeholder="Bearer access token (for “Try it”)"><a href="${specUrl}">openapi.json</a></header>
 <main id="root">Loading…</main>
-<script>
+<script nonce="${nonce}">
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c]));
 fetch(${JSON.stringify(specUrl)}).then((r) => r.json()).then((spec) => {
   const byTag = {};
@@ -45,7 +46,7 @@ fetch(${JSON.stringify(specUrl)}).then((r) => r.json()).then((spec) => {
         (params ? "<p><b>Parameters:</b> " + esc(params) + "</p>" : "") +
         (reqSchema ? "<p><b>Request body</b></p><pre>" + esc(reqSchema) + "</pre>" : "") +
         "<p><b>Response data</b></p><pre>" + esc(resSchema) + "</pre>" +
-        "<p><b>Try it</b> — path:</p><input class=p style='width:100%' value='" + esc(path) + "'>" +
+        "<p><b>Try it</b> — path:</p><input class=p value='" + esc(path) + "'>" +
         (op.requestBody ? "<p>body:</p><textarea class=b>{}</textarea>" : "") +
         "<p><button>Send</button></p><pre class=out></pre></div>";
       d.querySelector("button").onclick = async () => {

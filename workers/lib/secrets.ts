@@ -6,6 +6,20 @@ const MIN_SECRET_BYTES = 32;
 const cache = new Map<string, Promise<Uint8Array>>();
 
 /**
+ * Why this deployment must not serve requests, or null when it may. Production needs
+ * JWT_SECRET of at least 32 bytes (set with `wrangler secret put`). A Worker has no startup
+ * hook that could refuse to boot, so the app checks this before every request: a weak
+ * deployment answers 500 "server misconfigured" and never signs a token.
+ */
+export function misconfiguration(env: Bindings): string | null {
+	if (!isProduction(env)) return null;
+	if (!env.JWT_SECRET) return "JWT_SECRET is not set";
+	if (new TextEncoder().encode(env.JWT_SECRET).length < MIN_SECRET_BYTES)
+		return `JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`;
+	return null;
+}
+
+/**
  * A signing key from a configured secret. Production must set it (>= 32 bytes) with
  * `wrangler secret put`; a weaker or missing one refuses every request rather than signing
  * with it. In development a missing secret is generated once and kept in the local D1 state

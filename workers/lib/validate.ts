@@ -77,7 +77,15 @@ export function validate<T extends Target, S extends z.ZodType>(
 }
 
 async function readJsonBody(req: Request, optional: boolean): Promise<unknown> {
-	const text = req.body ? await req.text() : "";
+	// Bytes, not req.text(): a body of another type or invalid UTF-8 is refused, not guessed at.
+	let text = "";
+	if (req.body) {
+		try {
+			text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await req.arrayBuffer());
+		} catch {
+			throw badRequest("request body is not valid UTF-8");
+		}
+	}
 	if (text.trim() === "") {
 		if (optional) return {};
 		throw badRequest("request body is required (a JSON object)");

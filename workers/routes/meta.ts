@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import openapi from "../../contracts/openapi.json";
 import type { AppEnv } from "../env";
 import { docsPage } from "../lib/docs-page";
+import { newNonce, pageCsp } from "../lib/security-headers";
 import { doc } from "../lib/validate";
 
 /** The API's own description: the committed OpenAPI document and a browsable reference. */
@@ -17,4 +18,8 @@ meta.get(
 	}),
 	(c) => c.json(openapi),
 );
-meta.get("/docs", (c) => c.html(docsPage("/api/v1/openapi.json")));
+meta.get("/docs", (c) => {
+	const nonce = newNonce();
+	c.header("Content-Security-Policy", pageCsp(nonce));
+	return c.html(docsPage("/api/v1/openapi.json", nonce));
+});

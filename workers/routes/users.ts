@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { IdParam } from "../../contracts/common";
 import {
+	BIRTHDAY_MAX,
+	BIRTHDAY_MIN,
 	PublicUser,
 	PushTokenRequest,
 	QrcodeQuery,
@@ -69,7 +71,10 @@ const toUnixDate = (v: string | number): number => {
 	if (typeof v === "number") return v;
 	const ms = Date.parse(`${v.slice(0, 10)}T00:00:00Z`);
 	if (Number.isNaN(ms)) throw badRequest("birthday is not a valid date");
-	return ms / 1000;
+	// Not Date.UTC(y, m, d): it reads years 0-99 as 1900-1999, turning 0001-01-01 into 1901.
+	const day = Math.floor(ms / 86_400_000) * 86_400;
+	if (day < BIRTHDAY_MIN || day > BIRTHDAY_MAX) throw badRequest("birthday must be between 1900-01-01 and 2100-01-01");
+	return day;
 };
 
 users.get("/me", requireUser, doc({ summary: "My profile", tags: ["users"], response: UserProfile }), async (c) => {
@@ -221,14 +226,15 @@ users.get(
 	validate("query", UserSearchQuery),
 	async (c) => {
 		const { keyword, page, pageSize } = c.req.valid("query");
-		const like = `%${keyword.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-		const where = `u.status = 1 AND (u.nickname LIKE ? ESCAPE '\\'
+		// instr, not LIKE: D1 refuses LIKE patterns over 50 bytes (a 500 for long keywords), and
+		// a substring test needs no escaping of % and _. lower() matches LIKE's ASCII case folding.
+		const where = `u.status = 1 AND (instr(lower(u.nickname), lower(?)) > 0
 			OR (u.phone IN (?, ?) AND s.search_by_phone = 1)
 			OR (u.id = ? AND s.search_by_id = 1))`;
 		// "+" in an unencoded query string arrives as a space and is trimmed away, so digits
 		// alone also match the E.164 number they came from.
 		const phone = /^\d+$/.test(keyword) ? `+${keyword}` : keyword;
-		const args = [like, keyword, phone, keyword];
+		const args = [keyword, keyword, phone, keyword];
 		const { rows, total } = await fetchPage<Pick<UserRow, "id" | "nickname" | "avatar" | "signature">>(
 			c.env,
 			{

@@ -26,11 +26,6 @@ export const ADMIN_TOKEN_TTL = 8 * 3600;
 const AUDIENCE = "anychat-admin";
 const TOKEN_TYPE = "admin";
 
-/**
- * The documented development password of the bootstrap admin (README). It is only used when
- * ENVIRONMENT is not production and ADMIN_BOOTSTRAP_PASSWORD is unset.
- */
-export const DEV_BOOTSTRAP_PASSWORD = "Admin@123456";
 export const BOOTSTRAP_USERNAME = "admin";
 
 export interface AdminRow {
@@ -77,17 +72,20 @@ async function verifyAdminToken(env: Bindings, token: string) {
 }
 
 /**
- * Creates the first admin (`admin`, superadmin) when there is none: with
- * ADMIN_BOOTSTRAP_PASSWORD, or in development with the documented development password. A
- * production Worker without the secret creates nobody and says why in its log.
+ * Creates the first admin (`admin`, superadmin) when there is none, from
+ * ADMIN_BOOTSTRAP_PASSWORD. The documented development password is supplied by the local
+ * tooling (`npm start`, the tests), never by this code, so it cannot reach a deployed bundle;
+ * a Worker without the setting creates nobody and says why in its log.
  */
 export async function ensureBootstrapAdmin(env: Bindings): Promise<void> {
 	const any = await env.DB.prepare("SELECT 1 FROM admin_users LIMIT 1").first();
 	if (any) return;
 	const configured = env.ADMIN_BOOTSTRAP_PASSWORD;
-	if (!configured && isProduction(env)) {
+	if (!configured) {
 		console.warn(
-			"admin bootstrap: no admin account exists and ADMIN_BOOTSTRAP_PASSWORD is not set; no admin was created (set it with `wrangler secret put ADMIN_BOOTSTRAP_PASSWORD`)",
+			isProduction(env)
+				? "admin bootstrap: no admin account exists and ADMIN_BOOTSTRAP_PASSWORD is not set; no admin was created (set ADMIN_BOOTSTRAP_PASSWORD as described in the README, Deploy)"
+				: "admin bootstrap: no admin account exists and ADMIN_BOOTSTRAP_PASSWORD is not set; no admin was created (`npm start` supplies the documented development value; or set it in .dev.vars)",
 		);
 		return;
 	}
@@ -96,15 +94,9 @@ export async function ensureBootstrapAdmin(env: Bindings): Promise<void> {
 		`INSERT OR IGNORE INTO admin_users (id, username, password_hash, email, role, status, last_login_at, created_at, updated_at)
 		 VALUES (?, ?, ?, '', 'superadmin', 1, 0, ?, ?)`,
 	)
-		.bind(crypto.randomUUID(), BOOTSTRAP_USERNAME, await hashPassword(configured ?? DEV_BOOTSTRAP_PASSWORD), t, t)
+		.bind(crypto.randomUUID(), BOOTSTRAP_USERNAME, await hashPassword(configured), t, t)
 		.run();
-	if (res.meta.changes > 0) {
-		console.warn(
-			configured
-				? "admin bootstrap: created superadmin 'admin' from ADMIN_BOOTSTRAP_PASSWORD"
-				: `admin bootstrap: DEVELOPMENT ONLY - created superadmin 'admin' with the documented development password ${DEV_BOOTSTRAP_PASSWORD}; set ADMIN_BOOTSTRAP_PASSWORD to choose another`,
-		);
-	}
+	if (res.meta.changes > 0) console.warn("admin bootstrap: created superadmin 'admin' from ADMIN_BOOTSTRAP_PASSWORD");
 }
 
 /** Every admin route except login: a live admin token of an active admin account. */
