@@ -125,8 +125,8 @@ function AdminPanel({ who, onLogout }: { who: string; onLogout: () => void }) {
 				<tbody>
 					{logs.map((l) => (
 						<tr key={String(l.id)}>
-							<td>{typeof l.createdAt === "number" ? time(l.createdAt) : String(l.createdAt ?? "")}</td>
-							<td>{String(l.adminUsername || l.adminId || "")}</td>
+							<td>{time(l.createdAt)}</td>
+							<td>{l.adminUsername || l.adminId}</td>
 							<td>{l.action}</td>
 							<td>{[l.resourceType, l.resourceId].filter(Boolean).join(" ")}</td>
 						</tr>

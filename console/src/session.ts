@@ -114,7 +114,7 @@ export async function startSession() {
 	rt.on("send.failed", (f) => store.set({ notice: `Message not sent: ${f.message} (${f.code})` }));
 	rt.on("notify:message.mentioned", async (d) => {
 		if (!d.conversationId.startsWith("p_") && !store.state.groupNames[d.conversationId]) await loadGroupNames();
-		store.set({ notice: `${personName(d.fromUserId ?? "")} mentioned you in ${conversationTitle(d.conversationId)}` });
+		store.set({ notice: `${personName(d.fromUserId)} mentioned you in ${conversationTitle(d.conversationId)}` });
 	});
 	rt.on("problem", (e) => console.warn("realtime", describeError(e)));
 	rt.on("notification", (n) => {
