@@ -240,15 +240,23 @@ export async function loadHistory(conversationId: string, older = false) {
 	const have = store.state.messages[conversationId] ?? [];
 	const before = older && have.length ? have[0]!.sequence : undefined;
 	const page = await client.sessions.messages(conversationId, { before, limit: 30 });
-	let merged = have;
-	for (const m of page.list) merged = sortedInsert(merged, m);
-	store.set((s) => ({
-		messages: { ...s.messages, [conversationId]: merged },
-		hasOlder: { ...s.hasOlder, [conversationId]: page.hasMore },
-	}));
+	// Merge into what the store holds now: live messages (own sends included) may have arrived
+	// while the page was on its way, and must not be overwritten by the older snapshot.
+	store.set((s) => {
+		let merged = s.messages[conversationId] ?? [];
+		for (const m of page.list) merged = sortedInsert(merged, m);
+		return {
+			messages: { ...s.messages, [conversationId]: merged },
+			hasOlder: { ...s.hasOlder, [conversationId]: page.hasMore },
+		};
+	});
 	// An empty history means the conversation starts at sequence 1: say so, so a first live
 	// message with a later sequence is back-filled rather than taken as the start.
-	if (!older) rt?.known(conversationId, merged.at(-1)?.sequence ?? 0);
+	if (!older)
+		rt?.known(
+			conversationId,
+			page.list.reduce((max, m) => Math.max(max, m.sequence), 0),
+		);
 }
 
 export async function markRead(conversationId: string) {
