@@ -64,7 +64,6 @@ export interface AppState {
 	callEvents: string[];
 	friendsVersion: number;
 	groupsVersion: number;
-	messaging: boolean | null;
 	/** Sends not acknowledged yet (or refused), shown under the conversation until resolved. */
 	pending: Record<string, { conversationId: string; text: string; failed: string }>;
 }
@@ -87,7 +86,6 @@ export const store = new Store<AppState>({
 	callEvents: [],
 	friendsVersion: 0,
 	groupsVersion: 0,
-	messaging: null,
 	pending: {},
 });
 
@@ -100,7 +98,7 @@ const RT_STATE = "anychat.rt";
 export async function startSession() {
 	const me = await client.users.me();
 	store.set({ me: { userId: me.userId, nickname: me.nickname }, people: { [me.userId]: me } });
-	void detectMessaging();
+	void loadSessions();
 	const saved = sessionStorage.getItem(RT_STATE);
 	rt = client.realtime({ initialState: saved ? JSON.parse(saved) : undefined });
 	rt.on("status", (status) => store.set({ status }));
@@ -164,18 +162,6 @@ export async function startSession() {
 	rt.connect();
 }
 
-/** Messaging routes arrive with the messaging branch; the console says so instead of failing. */
-async function detectMessaging() {
-	try {
-		const doc = (await (await fetch("/api/v1/openapi.json")).json()) as { paths?: Record<string, unknown> };
-		const has = Object.keys(doc.paths ?? {}).some((p) => p.startsWith("/api/v1/sessions"));
-		store.set({ messaging: has });
-		if (has) void loadSessions();
-	} catch {
-		store.set({ messaging: false });
-	}
-}
-
 export function endLocal(notice = "") {
 	rt?.close();
 	rt = null;
@@ -203,7 +189,6 @@ function scheduleSessions() {
 }
 
 export async function loadSessions() {
-	if (!store.state.messaging) return;
 	try {
 		const { list } = await client.sessions.list({ limit: 100 });
 		store.set({ sessions: list, sessionsError: "" });
