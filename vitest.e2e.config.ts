@@ -9,5 +9,8 @@ export default defineConfig({
 		testTimeout: 120_000,
 		hookTimeout: 180_000,
 		fileParallelism: false,
+		// CI (.ci/run) counts these tests from the JSON report, next to the main suite's.
+		reporters: ["default", "json"],
+		outputFile: { json: "test-results/e2e.json" },
 	},
 });

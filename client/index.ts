@@ -1,10 +1,19 @@
-import { AuthApi, FriendsApi, GroupsApi, UsersApi } from "./api";
-import { AdminApi, FilesApi, MessagesApi, RtcApi, SessionsApi, SyncApi } from "./api-pending";
+import {
+	AdminApi,
+	AuthApi,
+	FilesApi,
+	FriendsApi,
+	GroupsApi,
+	MessagesApi,
+	RtcApi,
+	SessionsApi,
+	SyncApi,
+	UsersApi,
+} from "./api";
 import { Http, type HttpOptions } from "./http";
 import { RealtimeClient, type RealtimeOptions } from "./realtime/client";
 
 export * from "./api";
-export * from "./api-pending";
 export * from "./errors";
 export * from "./events";
 export * from "./http";

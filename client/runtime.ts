@@ -6,7 +6,9 @@
 /** What the realtime channel needs of a socket: the part browsers, Node 22 and Workers share. */
 export interface SocketLike {
 	readonly readyState: number;
-	send(data: string): void;
+	/** Set to "arraybuffer" for protobuf frames. */
+	binaryType?: string;
+	send(data: string | Uint8Array): void;
 	close(code?: number, reason?: string): void;
 	addEventListener(type: "open" | "message" | "close" | "error", listener: (ev: any) => void): void;
 }

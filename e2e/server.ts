@@ -31,8 +31,11 @@ export interface DevServer {
 	stop: () => Promise<void>;
 }
 
-/** A fresh `wrangler dev` on a free port with its own state directory (migrations applied). */
-export async function startDevServer(): Promise<DevServer> {
+/**
+ * A fresh `wrangler dev` on a free port with its own state directory (migrations applied).
+ * `vars` override wrangler.toml's variables (`--var KEY:VALUE`), e.g. to raise a rate limit.
+ */
+export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
 	const persist = mkdtempSync(join(tmpdir(), "anychat-e2e-"));
 	const port = await freePort();
 	// The default inspector port (9229) may belong to another wrangler on the machine.
@@ -58,6 +61,7 @@ export async function startDevServer(): Promise<DevServer> {
 			// The documented development admin password (README); never built into the code.
 			"--var",
 			"ADMIN_BOOTSTRAP_PASSWORD:Admin@123456",
+			...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
 		],
 		{
 			cwd: root,

@@ -1,4 +1,4 @@
-import type { ConversationSeq, Message, SendAck, SendPayload, SessionsApi, SyncApi, SyncResult } from "../api-pending";
+import type { ConversationSeq, Message, SendAck, SendPayload, SessionsApi, SyncApi, SyncResult } from "../api";
 import { ApiError } from "../errors";
 import type { NotificationEnvelope, NotificationMap } from "../events";
 import { Emitter } from "../events";
@@ -9,6 +9,17 @@ import { Outbox } from "./outbox";
 import { type Gap, Sequencer } from "./sequencer";
 
 export type RealtimeStatus = "idle" | "connecting" | "syncing" | "live" | "waiting" | "closed";
+
+/** The encoding of the live channel: JSON text frames (`anychat`) or protobuf binary frames (`anychat.pb`). */
+export type WireFormat = "json" | "pb";
+
+type Codec = typeof import("../../workers/lib/frame-codec");
+let codec: Promise<Codec> | null = null;
+/** The server's own codec, loaded only by a client that asks for protobuf (bundlers split it off). */
+const loadCodec = () => {
+	codec ??= import("../../workers/lib/frame-codec");
+	return codec;
+};
 
 /** Server close codes (contracts/ws.ts CloseCodes): both end the session for this device, so no reconnect. */
 const CLOSE_REPLACED = 4001;
@@ -53,19 +64,8 @@ export interface RealtimeOptions {
 	initialState?: RealtimeState;
 	/** Messages per conversation per back-fill request. */
 	pageSize?: number;
-}
-
-/** The one place that turns a `message.new` data object into a Message (fields the spec leaves open). */
-export function normalizeMessage(d: any): Message {
-	return {
-		...d,
-		sequence: Number(d.sequence ?? d.seq ?? 0),
-		status: Number(d.status ?? 0),
-		timestamp: Number(d.timestamp ?? d.createdAt ?? 0),
-		conversationType: d.conversationType === "single" ? "private" : d.conversationType,
-		atUsers: d.atUsers ?? [],
-		replyTo: d.replyTo ?? "",
-	};
+	/** "json" (default) or "pb": protobuf frames, smaller on mobile networks. */
+	wire?: WireFormat;
 }
 
 const newLocalId = () =>
@@ -91,6 +91,9 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	private retryTimer: ReturnType<typeof setTimeout> | null = null;
 	private readonly waiters = new Map<string, { resolve: (a: SendAck) => void; reject: (e: ApiError) => void }>();
 	private readonly backfilling = new Set<string>();
+	private pb: Codec | null = null;
+	private readonly held = new Set<string>();
+	private holdTimer: ReturnType<typeof setTimeout> | null = null;
 	private readonly o: Required<Omit<RealtimeOptions, "initialState" | "WebSocket">> &
 		Pick<RealtimeOptions, "WebSocket">;
 
@@ -102,6 +105,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 			backoff: DEFAULT_BACKOFF,
 			random: Math.random,
 			pageSize: 100,
+			wire: "json",
 			...options,
 		};
 		if (options.initialState) {
@@ -154,7 +158,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		const payload: SendPayload = { ...input, localId: input.localId ?? newLocalId() };
 		const p = new Promise<SendAck>((resolve, reject) => this.waiters.set(payload.localId, { resolve, reject }));
 		this.outbox.add(payload);
-		if (this.ws?.readyState === 1) this.transmit(payload);
+		if (this.ws?.readyState === 1 && !this.holdTimer) this.transmit(payload);
 		return p;
 	}
 
@@ -189,7 +193,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		if (!Ctor) return this.end(0, "no WebSocket implementation in this runtime");
 		let ws: SocketLike;
 		try {
-			ws = new Ctor(this.wsUrl(token), "anychat");
+			if (this.o.wire === "pb") this.pb ??= await loadCodec();
+			ws = new Ctor(this.wsUrl(token), this.o.wire === "pb" ? "anychat.pb" : "anychat");
+			// Binary frames as ArrayBuffers (browsers and Node default to Blobs, which decode asynchronously).
+			ws.binaryType = "arraybuffer";
 		} catch (e) {
 			this.emit("problem", e);
 			return this.scheduleReconnect();
@@ -201,13 +208,14 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 			opened = true;
 			this.failedOpens = 0;
 			this.startHeartbeat();
+			this.releaseHeld();
 			for (const e of this.outbox.pending()) this.transmit(e.payload);
 			void this.catchUp(ws);
 		});
 		ws.addEventListener("message", (ev: { data: unknown }) => {
 			if (this.ws !== ws) return;
 			this.alive();
-			if (typeof ev.data === "string") this.onFrame(ev.data);
+			this.onFrame(ev.data);
 		});
 		ws.addEventListener("close", (ev: { code: number; reason: string }) => {
 			if (this.ws !== ws) return;
@@ -243,6 +251,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		if (this.deadline) clearTimeout(this.deadline);
 		if (this.retryTimer) clearTimeout(this.retryTimer);
 		this.heartbeat = this.deadline = this.retryTimer = null;
+		// A new socket re-sends the whole outbox anyway (rate-limited entries included).
+		this.releaseHeld();
 		const ws = this.ws;
 		this.ws = null;
 		this.buffering = false;
@@ -274,18 +284,38 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
 	private frame(type: string, payload: unknown) {
 		if (this.ws?.readyState !== 1) return false;
-		this.ws.send(JSON.stringify({ type, payload }));
+		this.ws.send(this.pb ? this.pb.encodeClientFrame({ type, payload }) : JSON.stringify({ type, payload }));
 		return true;
+	}
+
+	private releaseHeld() {
+		if (this.holdTimer) clearTimeout(this.holdTimer);
+		this.holdTimer = null;
+		this.held.clear();
+	}
+
+	/** Re-sends, in send order, what the server refused for rate (still in the outbox) once its wait is over. */
+	private resendHeld() {
+		this.holdTimer = null;
+		const ids = new Set(this.held);
+		this.held.clear();
+		for (const e of this.outbox.pending()) if (ids.has(e.payload.localId) || e.attempts === 0) this.transmit(e.payload);
 	}
 
 	private transmit(payload: SendPayload) {
 		if (this.frame("message.send", payload)) this.outbox.markAttempt(payload.localId);
 	}
 
-	private onFrame(raw: string) {
+	private onFrame(raw: unknown) {
 		let f: { type?: string; payload?: any };
 		try {
-			f = JSON.parse(raw);
+			// The server answers in the encoding we asked for; text is JSON either way.
+			if (typeof raw === "string") f = JSON.parse(raw);
+			else if (this.pb && (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)))
+				f = this.pb.decodeServerFrame(
+					raw instanceof ArrayBuffer ? new Uint8Array(raw) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+				);
+			else return;
 		} catch {
 			return;
 		}
@@ -312,15 +342,20 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		waiter?.resolve(ack);
 		// The sending socket gets no message.new for its own message: the ack is our copy.
 		this.accept([
-			normalizeMessage({
-				...entry.payload,
+			{
 				messageId: ack.messageId,
-				sequence: ack.sequence,
-				timestamp: ack.timestamp,
-				createdAt: ack.timestamp,
+				conversationId: entry.payload.conversationId,
+				conversationType: entry.payload.conversationType,
 				senderId: this.selfId(),
+				contentType: entry.payload.contentType,
+				content: entry.payload.content,
+				sequence: ack.sequence,
 				status: 0,
-			}),
+				replyTo: entry.payload.replyTo ?? "",
+				atUsers: entry.payload.atUsers ?? [],
+				createdAt: ack.timestamp,
+				timestamp: ack.timestamp,
+			},
 		]);
 	}
 
@@ -335,7 +370,14 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		}
 	}
 
-	private onSendError(p: { code: number; message: string; localId: string }) {
+	private onSendError(p: { code: number; message: string; localId: string; retryAfterMs?: number }) {
+		// Too many sends: not a refusal of the message. Keep it and send it again once the wait is over;
+		// new sends queue behind it meanwhile, so the order of sending is kept.
+		if (p.code === 429 && this.outbox.has(p.localId)) {
+			this.held.add(p.localId);
+			this.holdTimer ??= setTimeout(() => this.resendHeld(), Math.max(p.retryAfterMs ?? 1000, 50));
+			return;
+		}
 		const entry = this.outbox.fail(p.localId);
 		const waiter = this.waiters.get(p.localId);
 		this.waiters.delete(p.localId);
@@ -348,7 +390,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	private onNotification(n: NotificationEnvelope) {
 		if (!n || typeof n.notificationType !== "string") return;
 		if (n.notificationType === "message.new") {
-			const m = normalizeMessage(n.data);
+			const m = n.data as Message;
 			if (this.buffering) this.buffer.push(m);
 			else this.accept([m]);
 		} else if (n.notificationType === "message.recalled") {
@@ -378,7 +420,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 			for (;;) {
 				const after = this.sequencer.lastSeq(gap.conversationId) ?? gap.after;
 				const page = await this.o.sessions.messages(gap.conversationId, { after, limit: this.o.pageSize });
-				const r = this.sequencer.ingest(page.list.map(normalizeMessage));
+				const r = this.sequencer.ingest(page.list);
 				for (const m of r.delivered) this.emit("message", m);
 				for (const m of r.updated) this.emit("message.updated", m);
 				const still = r.gaps.find((g) => g.conversationId === gap.conversationId);
@@ -445,7 +487,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	}
 
 	private ingestQuietly(messages: Message[]) {
-		const r = this.sequencer.ingest(messages.map(normalizeMessage));
+		const r = this.sequencer.ingest(messages);
 		for (const m of r.delivered) this.emit("message", m);
 		for (const m of r.updated) this.emit("message.updated", m);
 	}

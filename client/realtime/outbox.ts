@@ -1,4 +1,4 @@
-import type { SendAck, SendPayload } from "../api-pending";
+import type { SendAck, SendPayload } from "../api";
 
 export interface OutboxEntry {
 	payload: SendPayload;

@@ -1,4 +1,4 @@
-import type { Message } from "../api-pending";
+import type { Message } from "../api";
 
 export interface Gap {
 	conversationId: string;

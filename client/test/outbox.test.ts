@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SendPayload } from "../api-pending";
+import type { SendPayload } from "../api";
 import { Outbox } from "../realtime/outbox";
 
 const msg = (localId: string): SendPayload => ({
@@ -14,7 +14,7 @@ describe("Outbox", () => {
 	it("keeps unacknowledged messages in send order with their original localId", () => {
 		const box = new Outbox();
 		for (const id of ["1", "2", "3"]) box.add(msg(id));
-		box.ack({ localId: "2", messageId: "m2", sequence: 7, timestamp: 1 });
+		box.ack({ localId: "2", conversationId: "c", messageId: "m2", sequence: 7, timestamp: 1 });
 		expect(box.pending().map((e) => e.payload.localId)).toEqual(["1", "3"]);
 		expect(box.size).toBe(2);
 	});
@@ -24,7 +24,9 @@ describe("Outbox", () => {
 		const a = box.add(msg("x"));
 		const b = box.add({ ...msg("x"), content: "other" });
 		expect(b).toBe(a);
-		expect(box.ack({ localId: "nope", messageId: "m", sequence: 1, timestamp: 1 })).toBeUndefined();
+		expect(
+			box.ack({ localId: "nope", conversationId: "c", messageId: "m", sequence: 1, timestamp: 1 }),
+		).toBeUndefined();
 		expect(box.size).toBe(1);
 	});
 

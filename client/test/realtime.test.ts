@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ConversationMessages, Message, SessionsApi, SyncApi, SyncResult } from "../api-pending";
+import type { ConversationMessages, Message, SessionsApi, SyncApi, SyncResult } from "../api";
 import { ApiError } from "../errors";
 import { Http, memoryTokenStore } from "../http";
 import { RealtimeClient } from "../realtime/client";
@@ -53,10 +53,19 @@ const msg = (conversationId: string, sequence: number): Message => ({
 	content: `#${sequence}`,
 	sequence,
 	status: 0,
+	replyTo: "",
+	atUsers: [],
+	createdAt: 1,
 	timestamp: 1,
 });
 
-const emptySync: SyncResult = { friends: null, groups: null, sessions: [], conversations: [], syncTime: 100 };
+const emptySync: SyncResult = {
+	friends: { list: [], total: 0 },
+	groups: { list: [], total: 0 },
+	sessions: { list: [], hasMore: false },
+	conversations: [],
+	syncTime: 100,
+};
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 function setup(api: {
@@ -129,7 +138,7 @@ describe("RealtimeClient", () => {
 				return new Promise((r) => (releaseSync = r));
 			},
 			syncMessages: async (body): Promise<ConversationMessages[]> => {
-				const after = body.conversationSeqs[0]!.lastSeq;
+				const after = body.conversationSeqs[0]!.lastSeq ?? 0;
 				asked.push(after);
 				const list = [after + 1, after + 2].filter((s) => s <= 6).map((s) => msg("c", s));
 				return [{ conversationId: "c", conversationType: "private", messages: list, hasMore: after + 2 < 6 }];
@@ -162,7 +171,7 @@ describe("RealtimeClient", () => {
 		const { rt, delivered } = setup({
 			seqs: { c: 1 },
 			history: async (id, q) => {
-				calls.push({ id, after: q?.after });
+				calls.push({ id, after: q?.after as number | undefined });
 				return { list: [msg("c", 3), msg("c", 2)], hasMore: false };
 			},
 		});
@@ -285,6 +294,36 @@ describe("RealtimeClient", () => {
 		s.serverSend("message.error", { code: 30114, message: "not friends", localId: s.sends()[0] });
 		await expect(p).rejects.toMatchObject({ code: 30114, message: "not friends" });
 		expect(rt.outbox.size).toBe(0);
+		rt.close();
+	});
+
+	it("waits out a rate-limit refusal and sends the message again, keeping the order of sending", async () => {
+		vi.useFakeTimers();
+		const { rt, delivered } = setup({ seqs: { c: 0 } });
+		rt.connect();
+		await vi.advanceTimersByTimeAsync(0);
+		const s = FakeSocket.all[0]!;
+		s.serverOpen();
+		await vi.advanceTimersByTimeAsync(0);
+		const send = (content: string) =>
+			rt.send({ conversationId: "c", conversationType: "private", contentType: "text", content });
+		const p1 = send("a");
+		const [l1] = s.sends();
+		s.serverSend("message.error", { code: 429, message: "too many messages", localId: l1, retryAfterMs: 200 });
+		// Held, not refused; a later send queues behind it instead of overtaking it.
+		const p2 = send("b");
+		expect(s.sends()).toEqual([l1]);
+		expect(rt.outbox.size).toBe(2);
+		await vi.advanceTimersByTimeAsync(199);
+		expect(s.sends()).toEqual([l1]);
+		await vi.advanceTimersByTimeAsync(1);
+		const l2 = rt.outbox.pending()[1]!.payload.localId;
+		expect(s.sends()).toEqual([l1, l1, l2]);
+		s.serverSend("message.sent", { localId: l1, conversationId: "c", messageId: "x1", sequence: 1, timestamp: 5 });
+		s.serverSend("message.sent", { localId: l2, conversationId: "c", messageId: "x2", sequence: 2, timestamp: 5 });
+		expect((await p1).sequence).toBe(1);
+		expect((await p2).sequence).toBe(2);
+		expect(delivered).toEqual(["c:1", "c:2"]);
 		rt.close();
 	});
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Message } from "../api-pending";
+import type { Message } from "../api";
 import { Sequencer } from "../realtime/sequencer";
 
 const m = (conversationId: string, sequence: number, status = 0): Message => ({
@@ -11,6 +11,9 @@ const m = (conversationId: string, sequence: number, status = 0): Message => ({
 	content: String(sequence),
 	sequence,
 	status,
+	replyTo: "",
+	atUsers: [],
+	createdAt: 0,
 	timestamp: 0,
 });
 const seqs = (list: Message[]) => list.map((x) => `${x.conversationId}:${x.sequence}`);

@@ -17,7 +17,7 @@ export function AdminView() {
 				<form
 					onSubmit={(e) => {
 						e.preventDefault();
-						void act.run(async () => setWho((await client.admin.login(username, password)).username));
+						void act.run(async () => setWho((await client.admin.login({ username, password })).username));
 					}}
 				>
 					<Field label="Admin username" name="adminUser" value={username} onInput={setUsername} />
@@ -33,7 +33,7 @@ export function AdminView() {
 }
 
 function AdminPanel({ who, onLogout }: { who: string; onLogout: () => void }) {
-	const [stats, setStats] = useState<Record<string, number>>({});
+	const [stats, setStats] = useState<Record<string, number | boolean>>({});
 	const [keyword, setKeyword] = useState("");
 	const [users, setUsers] = useState<AdminUser[]>([]);
 	const [logs, setLogs] = useState<AuditLog[]>([]);
@@ -101,7 +101,7 @@ function AdminPanel({ who, onLogout }: { who: string; onLogout: () => void }) {
 							class="danger"
 							onClick={() => {
 								const reason = prompt(`Ban ${u.nickname}? Reason:`, "");
-								if (reason !== null) void act.run(() => client.admin.ban(u.userId, reason).then(reload));
+								if (reason !== null) void act.run(() => client.admin.ban(u.userId, { reason }).then(reload));
 							}}
 						>
 							Ban
@@ -125,8 +125,8 @@ function AdminPanel({ who, onLogout }: { who: string; onLogout: () => void }) {
 				<tbody>
 					{logs.map((l) => (
 						<tr key={String(l.id)}>
-							<td>{typeof l.createdAt === "number" ? time(l.createdAt) : String(l.createdAt ?? "")}</td>
-							<td>{String(l.adminUsername || l.adminId || "")}</td>
+							<td>{time(l.createdAt)}</td>
+							<td>{l.adminUsername || l.adminId}</td>
 							<td>{l.action}</td>
 							<td>{[l.resourceType, l.resourceId].filter(Boolean).join(" ")}</td>
 						</tr>

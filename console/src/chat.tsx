@@ -102,7 +102,7 @@ function Bubble(props: {
 			{(c.kind === "image" || c.kind === "file") && (
 				<FileView fileId={c.fileId} name={c.name} image={c.kind === "image"} />
 			)}
-			{(m.atUsers?.length ?? 0) > 0 && <div class="meta">@ {m.atUsers!.map(personName).join(", ")}</div>}
+			{m.atUsers.length > 0 && <div class="meta">@ {m.atUsers.map(personName).join(", ")}</div>}
 			<div class="meta">
 				<span>{time(m.timestamp)}</span>
 				{props.mine && props.readByPeer && <span data-testid="read">Read</span>}

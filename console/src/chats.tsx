@@ -6,7 +6,6 @@ import { ErrorBox, time, useAction } from "./ui";
 
 export function ChatsView() {
 	const open = useStore(store, (s) => s.openConversation);
-	const messaging = useStore(store, (s) => s.messaging);
 	const sessions = useStore(store, (s) => s.sessions);
 	const error = useStore(store, (s) => s.sessionsError);
 	useStore(store, (s) => s.people);
@@ -19,13 +18,6 @@ export function ChatsView() {
 	}, []);
 
 	if (open) return <ChatView conversationId={open} />;
-	if (messaging === false)
-		return (
-			<div class="info">
-				Messaging is not available on this server yet (no /api/v1/sessions in its API description). Friends, groups and
-				your profile work.
-			</div>
-		);
 
 	return (
 		<section>

@@ -8,7 +8,6 @@ import { ErrorBox, time, useAction } from "./ui";
 export function FriendsView() {
 	const me = useStore(store, (s) => s.me)!;
 	const version = useStore(store, (s) => s.friendsVersion);
-	const messaging = useStore(store, (s) => s.messaging);
 	useStore(store, (s) => s.people);
 	const [friends, setFriends] = useState<Friend[]>([]);
 	const [received, setReceived] = useState<FriendRequest[]>([]);
@@ -162,15 +161,9 @@ export function FriendsView() {
 							<strong>{f.remark || f.userInfo.nickname}</strong>
 							{f.remark && <span class="muted"> ({f.userInfo.nickname})</span>}
 						</span>
-						{messaging && (
-							<button
-								type="button"
-								class="primary"
-								onClick={() => openChat(privateConversationId(me.userId, f.userId))}
-							>
-								Chat
-							</button>
-						)}
+						<button type="button" class="primary" onClick={() => openChat(privateConversationId(me.userId, f.userId))}>
+							Chat
+						</button>
 						<button
 							type="button"
 							onClick={() => {

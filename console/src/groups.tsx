@@ -128,7 +128,6 @@ export function GroupsView() {
 function GroupDetail({ groupId, friends, onBack }: { groupId: string; friends: Friend[]; onBack: () => void }) {
 	const me = useStore(store, (s) => s.me)!;
 	const version = useStore(store, (s) => s.groupsVersion);
-	const messaging = useStore(store, (s) => s.messaging);
 	const [group, setGroup] = useState<Group | null>(null);
 	const [members, setMembers] = useState<GroupMember[]>([]);
 	const [requests, setRequests] = useState<GroupJoinRequest[]>([]);
@@ -167,7 +166,7 @@ function GroupDetail({ groupId, friends, onBack }: { groupId: string; friends: F
 					← Groups
 				</button>
 				<h2 class="grow">{group?.name ?? "Group"}</h2>
-				{messaging && group?.myRole && (
+				{group?.myRole && (
 					<button type="button" class="primary" onClick={() => openChat(groupId)}>
 						Chat
 					</button>

@@ -64,7 +64,6 @@ export interface AppState {
 	callEvents: string[];
 	friendsVersion: number;
 	groupsVersion: number;
-	messaging: boolean | null;
 	/** Sends not acknowledged yet (or refused), shown under the conversation until resolved. */
 	pending: Record<string, { conversationId: string; text: string; failed: string }>;
 }
@@ -87,7 +86,6 @@ export const store = new Store<AppState>({
 	callEvents: [],
 	friendsVersion: 0,
 	groupsVersion: 0,
-	messaging: null,
 	pending: {},
 });
 
@@ -100,7 +98,7 @@ const RT_STATE = "anychat.rt";
 export async function startSession() {
 	const me = await client.users.me();
 	store.set({ me: { userId: me.userId, nickname: me.nickname }, people: { [me.userId]: me } });
-	void detectMessaging();
+	void loadSessions();
 	const saved = sessionStorage.getItem(RT_STATE);
 	rt = client.realtime({ initialState: saved ? JSON.parse(saved) : undefined });
 	rt.on("status", (status) => store.set({ status }));
@@ -114,7 +112,7 @@ export async function startSession() {
 	rt.on("send.failed", (f) => store.set({ notice: `Message not sent: ${f.message} (${f.code})` }));
 	rt.on("notify:message.mentioned", async (d) => {
 		if (!d.conversationId.startsWith("p_") && !store.state.groupNames[d.conversationId]) await loadGroupNames();
-		store.set({ notice: `${personName(d.fromUserId ?? "")} mentioned you in ${conversationTitle(d.conversationId)}` });
+		store.set({ notice: `${personName(d.fromUserId)} mentioned you in ${conversationTitle(d.conversationId)}` });
 	});
 	rt.on("problem", (e) => console.warn("realtime", describeError(e)));
 	rt.on("notification", (n) => {
@@ -164,18 +162,6 @@ export async function startSession() {
 	rt.connect();
 }
 
-/** Messaging routes arrive with the messaging branch; the console says so instead of failing. */
-async function detectMessaging() {
-	try {
-		const doc = (await (await fetch("/api/v1/openapi.json")).json()) as { paths?: Record<string, unknown> };
-		const has = Object.keys(doc.paths ?? {}).some((p) => p.startsWith("/api/v1/sessions"));
-		store.set({ messaging: has });
-		if (has) void loadSessions();
-	} catch {
-		store.set({ messaging: false });
-	}
-}
-
 export function endLocal(notice = "") {
 	rt?.close();
 	rt = null;
@@ -203,7 +189,6 @@ function scheduleSessions() {
 }
 
 export async function loadSessions() {
-	if (!store.state.messaging) return;
 	try {
 		const { list } = await client.sessions.list({ limit: 100 });
 		store.set({ sessions: list, sessionsError: "" });
@@ -240,15 +225,23 @@ export async function loadHistory(conversationId: string, older = false) {
 	const have = store.state.messages[conversationId] ?? [];
 	const before = older && have.length ? have[0]!.sequence : undefined;
 	const page = await client.sessions.messages(conversationId, { before, limit: 30 });
-	let merged = have;
-	for (const m of page.list) merged = sortedInsert(merged, m);
-	store.set((s) => ({
-		messages: { ...s.messages, [conversationId]: merged },
-		hasOlder: { ...s.hasOlder, [conversationId]: page.hasMore },
-	}));
+	// Merge into what the store holds now: live messages (own sends included) may have arrived
+	// while the page was on its way, and must not be overwritten by the older snapshot.
+	store.set((s) => {
+		let merged = s.messages[conversationId] ?? [];
+		for (const m of page.list) merged = sortedInsert(merged, m);
+		return {
+			messages: { ...s.messages, [conversationId]: merged },
+			hasOlder: { ...s.hasOlder, [conversationId]: page.hasMore },
+		};
+	});
 	// An empty history means the conversation starts at sequence 1: say so, so a first live
 	// message with a later sequence is back-filled rather than taken as the start.
-	if (!older) rt?.known(conversationId, merged.at(-1)?.sequence ?? 0);
+	if (!older)
+		rt?.known(
+			conversationId,
+			page.list.reduce((max, m) => Math.max(max, m.sequence), 0),
+		);
 }
 
 export async function markRead(conversationId: string) {
