@@ -1,6 +1,6 @@
 /**
  * No secret in the bundle or the repository. Builds exactly what `wrangler deploy` would
- * upload (`wrangler deploy --dry-run --outdir dist`) and scans it for the development
+ * upload (the console build plus `wrangler deploy --dry-run --outdir dist/worker`) and scans it for the development
  * secrets (values of secret-named keys in .dev.vars.example and, if present, .dev.vars; the
  * spec's development admin password and upstream's default admin secret) and for anything
  * shaped like a credential. The tracked files of the repository are scanned for the
@@ -14,7 +14,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const DIST = join(ROOT, "dist");
+/** What the Worker bundle is written to, and the console's static assets that deploy uploads beside it. */
+const DIST = join(ROOT, "dist", "worker");
+const ASSETS = join(ROOT, "dist", "console");
 
 /**
  * Literals that may appear in the bundle only when unavoidable: each one allowed here is
@@ -115,12 +117,14 @@ function selfTest(rules: Rule[]) {
 const rules = bundleRules();
 const planted = selfTest(rules);
 
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], {
+// The assets directory must exist for wrangler, and its files are uploaded too, so they are scanned.
+execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", DIST], {
 	cwd: ROOT,
 	stdio: ["ignore", "ignore", "inherit"],
 	env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
 });
-const bundle = filesUnder(DIST);
+const bundle = [...filesUnder(DIST), ...filesUnder(ASSETS)];
 if (!bundle.some((f) => f.endsWith(".js"))) throw new Error("wrangler produced no JavaScript in dist/");
 const findings = bundle.flatMap((f) => scan(relative(ROOT, f), readFileSync(f, "utf8"), rules));
 
