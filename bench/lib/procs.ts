@@ -153,3 +153,21 @@ export function treeRss(root: number): { bytes: number; processes: { pid: number
 	}
 	return { bytes, processes };
 }
+
+/** Write syscalls and bytes written (wchar) summed over a process tree, from /proc/<pid>/io. */
+export function treeIo(root: number): { syscw: number; wchar: number; diskBytes: number } {
+	let syscw = 0;
+	let wchar = 0;
+	let diskBytes = 0;
+	for (const pid of processTree(root)) {
+		try {
+			const io = readFileSync(`/proc/${pid}/io`, "utf8");
+			syscw += Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0);
+			wchar += Number(/wchar:\s+(\d+)/.exec(io)?.[1] ?? 0);
+			diskBytes += Number(/^write_bytes:\s+(\d+)/m.exec(io)?.[1] ?? 0);
+		} catch {
+			// Exited.
+		}
+	}
+	return { syscw, wchar, diskBytes };
+}
