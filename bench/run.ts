@@ -189,6 +189,30 @@ async function main() {
 		transport: baselineTarget("transport", transport.port),
 	};
 	const serverPid = { product: product.child.pid!, platform: platform.child.pid!, transport: transport.child.pid! };
+	const failures: { scenario: string; error: string }[] = [];
+	/** A scenario that fails is recorded and the run goes on, so one run always reports. */
+	const attempt = async (name: string, fn: () => Promise<void>) => {
+		try {
+			await fn();
+		} catch (e) {
+			failures.push({ scenario: name, error: String(e) });
+			log(`  ${name} FAILED: ${String(e)}`);
+		}
+	};
+	/** Waits (bounded) until every server answers /health within 50 ms: the previous scenario's teardown is over. */
+	const settle = async () => {
+		const deadline = performance.now() + 30_000;
+		for (const port of [product.port, platform.port, transport.port]) {
+			while (performance.now() < deadline) {
+				const t = performance.now();
+				const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) })
+					.then((r) => r.ok)
+					.catch(() => false);
+				if (ok && performance.now() - t < 50) break;
+				await sleep(250);
+			}
+		}
+	};
 
 	// ---- users: registration is PBKDF2-100k per user, the dominant setup cost --------------
 	const runId = Math.random().toString(36).slice(2, 8);
@@ -324,35 +348,30 @@ async function main() {
 	};
 	log(`registered ${CFG.users} users in ${registration.totalMs} ms (${registration.msPerUser} ms/user)`);
 
-	// ---- scenario 5 on the product ---------------------------------------------------------
-	log("scenario 5 (product): idle authenticated sockets, one per user");
-	memory.product = await holdIdle(
-		users.map((x) => targets.product.socketUrl(x, "")),
-		steps,
-		serverPid.product,
-	);
-
 	// ---- scenario 1 ------------------------------------------------------------------------
 	const s1: Record<string, Record<string, LoopResult>> = { W1: {}, W32: {} };
 	for (const t of Object.values(targets)) {
 		log(`scenario 1: one conversation, ${t.name}`);
-		const a = u(0);
-		const b = u(1);
-		const conv = t.name === "product" ? privateConversationId(a.userId, b.userId) : "s1";
-		const [sender, other, peer] = await openMany([
-			t.socketUrl(a, conv),
-			t.socketUrl({ userId: a.userId, token: setup.secondDevice }, conv),
-			t.socketUrl(b, conv),
-		]);
-		const c: Conv = { id: conv, type: "private", sender: sender!, peer: peer!, extras: [other!] };
-		await closedLoop([c], { window: 1, durationMs: CFG.warmupMs, maxPerConv: 100_000 });
-		s1.W1![t.name] = await withIo(serverPid[t.name], () =>
-			closedLoop([c], { window: 1, durationMs: CFG.windowMs, maxPerConv: 100_000 }),
-		);
-		s1.W32![t.name] = await withIo(serverPid[t.name], () =>
-			closedLoop([c], { window: 32, durationMs: CFG.windowMs, maxPerConv: 200_000 }),
-		);
-		await closeAll([sender!, other!, peer!]);
+		await settle();
+		await attempt(`s1 ${t.name}`, async () => {
+			const a = u(0);
+			const b = u(1);
+			const conv = t.name === "product" ? privateConversationId(a.userId, b.userId) : "s1";
+			const [sender, other, peer] = await openMany([
+				t.socketUrl(a, conv),
+				t.socketUrl({ userId: a.userId, token: setup.secondDevice }, conv),
+				t.socketUrl(b, conv),
+			]);
+			const c: Conv = { id: conv, type: "private", sender: sender!, peer: peer!, extras: [other!] };
+			await closedLoop([c], { window: 1, durationMs: CFG.warmupMs, maxPerConv: 100_000 });
+			s1.W1![t.name] = await withIo(serverPid[t.name], () =>
+				closedLoop([c], { window: 1, durationMs: CFG.windowMs, maxPerConv: 100_000 }),
+			);
+			s1.W32![t.name] = await withIo(serverPid[t.name], () =>
+				closedLoop([c], { window: 32, durationMs: CFG.windowMs, maxPerConv: 200_000 }),
+			);
+			await closeAll([sender!, other!, peer!]);
+		});
 	}
 
 	// ---- scenarios 2 and 3 -----------------------------------------------------------------
@@ -360,26 +379,29 @@ async function main() {
 	const s3: Record<string, RateResult> = {};
 	for (const t of Object.values(targets)) {
 		log(`scenarios 2 and 3: ${CFG.pairs} conversations, ${t.name}`);
-		const pairs = Array.from({ length: CFG.pairs }, (_, k) => {
-			const a = u(2 * k);
-			const b = u(2 * k + 1);
-			return { a, b, conv: t.name === "product" ? privateConversationId(a.userId, b.userId) : `pair-${k}` };
+		await settle();
+		await attempt(`s2/s3 ${t.name}`, async () => {
+			const pairs = Array.from({ length: CFG.pairs }, (_, k) => {
+				const a = u(2 * k);
+				const b = u(2 * k + 1);
+				return { a, b, conv: t.name === "product" ? privateConversationId(a.userId, b.userId) : `pair-${k}` };
+			});
+			const sockets = await openMany(pairs.flatMap((p) => [t.socketUrl(p.a, p.conv), t.socketUrl(p.b, p.conv)]));
+			const convs: Conv[] = pairs.map((p, k) => ({
+				id: p.conv,
+				type: "private",
+				sender: sockets[2 * k]!,
+				peer: sockets[2 * k + 1]!,
+				extras: [],
+			}));
+			await closedLoop(convs, { window: 1, durationMs: CFG.warmupMs, maxPerConv: 10_000 });
+			s2[t.name] = await closedLoop(convs, { window: 1, durationMs: CFG.windowMs, maxPerConv: 10_000 });
+			s3[t.name] = await fixedRate(convs.slice(0, CFG.rateConversations), {
+				rate: CFG.rate,
+				durationMs: CFG.windowMs + 1000,
+			});
+			await closeAll(sockets);
 		});
-		const sockets = await openMany(pairs.flatMap((p) => [t.socketUrl(p.a, p.conv), t.socketUrl(p.b, p.conv)]));
-		const convs: Conv[] = pairs.map((p, k) => ({
-			id: p.conv,
-			type: "private",
-			sender: sockets[2 * k]!,
-			peer: sockets[2 * k + 1]!,
-			extras: [],
-		}));
-		await closedLoop(convs, { window: 1, durationMs: CFG.warmupMs, maxPerConv: 10_000 });
-		s2[t.name] = await closedLoop(convs, { window: 1, durationMs: CFG.windowMs, maxPerConv: 10_000 });
-		s3[t.name] = await fixedRate(convs.slice(0, CFG.rateConversations), {
-			rate: CFG.rate,
-			durationMs: CFG.windowMs + 1000,
-		});
-		await closeAll(sockets);
 	}
 
 	// ---- scenario 4 ------------------------------------------------------------------------
@@ -389,21 +411,25 @@ async function main() {
 		const messages = isProduct ? CFG.fanoutMessages : CFG.baselineFanoutMessages;
 		for (const size of CFG.groupSizes) {
 			log(`scenario 4: fan-out to ${size}, ${t.name}`);
-			const conv = isProduct ? setup.groups[size]! : `group-${size}`;
-			const sockets = await openMany(Array.from({ length: size }, (_, i) => t.socketUrl(u(i), conv)));
-			await sleep(300);
-			s4[size] ??= {};
-			s4[size]![t.name] = await fanout({ id: conv, type: "group" }, sockets[0]!, sockets.slice(1), {
-				messages,
-				intervalMs: 1000,
-				timeoutMs: 10_000,
+			await settle();
+			await attempt(`s4 ${size} ${t.name}`, async () => {
+				const conv = isProduct ? setup.groups[size]! : `group-${size}`;
+				const sockets = await openMany(Array.from({ length: size }, (_, i) => t.socketUrl(u(i), conv)));
+				await sleep(300);
+				s4[size] ??= {};
+				s4[size]![t.name] = await fanout({ id: conv, type: "group" }, sockets[0]!, sockets.slice(1), {
+					messages,
+					intervalMs: 1000,
+					timeoutMs: 10_000,
+				});
+				await closeAll(sockets);
 			});
-			await closeAll(sockets);
 		}
 	}
 
 	// ---- scenario 6 ------------------------------------------------------------------------
 	log("scenario 6: REST under 50 concurrent clients");
+	await settle();
 	const base = `http://127.0.0.1:${product.port}/api/v1`;
 	const restOpts = { concurrency: CFG.restConcurrency, durationMs: CFG.windowMs, maxRequests: 100_000 };
 	await restLoad(`${base}/users/me`, [S.token], { ...restOpts, durationMs: CFG.warmupMs });
@@ -416,53 +442,66 @@ async function main() {
 		),
 	};
 
+	// ---- scenario 5 on the product, last: 4,500 first connections are the heaviest step ----
+	log("scenario 5 (product): idle authenticated sockets, one per user");
+	await attempt("s5 product", async () => {
+		await settle();
+		memory.product = await holdIdle(
+			users.map((x) => targets.product.socketUrl(x, "")),
+			steps,
+			serverPid.product,
+		);
+	});
+
 	// ---- report ----------------------------------------------------------------------------
 	const serverRss = Object.fromEntries(Object.entries(serverPid).map(([k, pid]) => [k, treeRss(pid).processes]));
-	const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : 0);
+	const ratio = (a?: number, b?: number) => (a !== undefined && b ? round(a / b, 2) : 0);
 	const ratios = {
-		s1W1MsgPerSec: ratio(s1.W1!.product!.msgPerSec, s1.W1!.platform!.msgPerSec),
-		s1W32MsgPerSec: ratio(s1.W32!.product!.msgPerSec, s1.W32!.platform!.msgPerSec),
-		s2MsgPerSec: ratio(s2.product!.msgPerSec, s2.platform!.msgPerSec),
-		s3P99: ratio(s3.product!.latencyMs.p99, s3.platform!.latencyMs.p99),
-		s4Fanout100P99: ratio(s4[100]!.product!.timeToAllMs.p99, s4[100]!.platform!.timeToAllMs.p99),
-		s4Fanout1000P99: ratio(s4[1000]!.product!.timeToAllMs.p99, s4[1000]!.platform!.timeToAllMs.p99),
-		s5PerSocketMemory: ratio(memory.product!.marginalKiB, memory.platform!.marginalKiB),
-		s5PerSocketMemoryVsRoomPerUser: ratio(memory.product!.marginalKiB, memory.platformRoomPerUser!.marginalKiB),
+		s1W1MsgPerSec: ratio(s1.W1?.product?.msgPerSec, s1.W1?.platform?.msgPerSec),
+		s1W32MsgPerSec: ratio(s1.W32?.product?.msgPerSec, s1.W32?.platform?.msgPerSec),
+		s2MsgPerSec: ratio(s2.product?.msgPerSec, s2.platform?.msgPerSec),
+		s3P99: ratio(s3.product?.latencyMs.p99, s3.platform?.latencyMs.p99),
+		s4Fanout100P99: ratio(s4[100]?.product?.timeToAllMs.p99, s4[100]?.platform?.timeToAllMs.p99),
+		s4Fanout1000P99: ratio(s4[1000]?.product?.timeToAllMs.p99, s4[1000]?.platform?.timeToAllMs.p99),
+		s5PerSocketMemory: ratio(memory.product?.marginalKiB, memory.platform?.marginalKiB),
+		s5PerSocketMemoryVsRoomPerUser: ratio(memory.product?.marginalKiB, memory.platformRoomPerUser?.marginalKiB),
 	};
 	const targetsMet = [
 		{
 			target: "S1 W=1 ≥ 0.40× platform msg/s, durable + delivered to peer and 2nd device",
-			measured: `${ratios.s1W1MsgPerSec}× (${s1.W1!.product!.msgPerSec} vs ${s1.W1!.platform!.msgPerSec} msg/s), complete=${s1.W1!.product!.complete}`,
-			met: ratios.s1W1MsgPerSec >= 0.4 && s1.W1!.product!.complete,
+			measured: `${ratios.s1W1MsgPerSec}× (${s1.W1?.product?.msgPerSec} vs ${s1.W1?.platform?.msgPerSec} msg/s), complete=${s1.W1?.product?.complete}`,
+			met: ratios.s1W1MsgPerSec >= 0.4 && s1.W1?.product?.complete,
 		},
 		{
 			target: "S1 W=32 ≥ 0.40× platform msg/s",
-			measured: `${ratios.s1W32MsgPerSec}× (${s1.W32!.product!.msgPerSec} vs ${s1.W32!.platform!.msgPerSec} msg/s), complete=${s1.W32!.product!.complete}`,
-			met: ratios.s1W32MsgPerSec >= 0.4 && s1.W32!.product!.complete,
+			measured: `${ratios.s1W32MsgPerSec}× (${s1.W32?.product?.msgPerSec} vs ${s1.W32?.platform?.msgPerSec} msg/s), complete=${s1.W32?.product?.complete}`,
+			met: ratios.s1W32MsgPerSec >= 0.4 && s1.W32?.product?.complete,
 		},
 		{
 			target: "S2 aggregate ≥ 1.5× own S1 W=1",
-			measured: `${ratio(s2.product!.msgPerSec, s1.W1!.product!.msgPerSec)}× (${s2.product!.msgPerSec} vs ${s1.W1!.product!.msgPerSec} msg/s)`,
-			met: s2.product!.msgPerSec >= 1.5 * s1.W1!.product!.msgPerSec && s2.product!.complete,
+			measured: `${ratio(s2.product?.msgPerSec, s1.W1?.product?.msgPerSec)}× (${s2.product?.msgPerSec} vs ${s1.W1?.product?.msgPerSec} msg/s)`,
+			met:
+				(s2.product?.msgPerSec ?? 0) >= 1.5 * (s1.W1?.product?.msgPerSec ?? Number.POSITIVE_INFINITY) &&
+				s2.product?.complete,
 		},
 		{
 			target: "S3 p99 ≤ 15 ms at 500 msg/s",
-			measured: `p99 ${s3.product!.latencyMs.p99} ms, ${s3.product!.achievedMsgPerSec} msg/s sent, complete=${s3.product!.complete}`,
-			met: s3.product!.latencyMs.p99 <= 15 && s3.product!.complete,
+			measured: `p99 ${s3.product?.latencyMs.p99} ms, ${s3.product?.achievedMsgPerSec} msg/s sent, complete=${s3.product?.complete}`,
+			met: (s3.product?.latencyMs.p99 ?? Number.POSITIVE_INFINITY) <= 15 && s3.product?.complete,
 		},
 		{
 			target: "S4 100 members p99 ≤ 60 ms",
-			measured: `p99 ${s4[100]!.product!.timeToAllMs.p99} ms, missing ${s4[100]!.product!.missing}`,
-			met: s4[100]!.product!.timeToAllMs.p99 <= 60 && s4[100]!.product!.missing === 0,
+			measured: `p99 ${s4[100]?.product?.timeToAllMs.p99} ms, missing ${s4[100]?.product?.missing}`,
+			met: (s4[100]?.product?.timeToAllMs.p99 ?? Number.POSITIVE_INFINITY) <= 60 && s4[100]?.product?.missing === 0,
 		},
 		{
 			target: "S4 1,000 members p99 ≤ 300 ms",
-			measured: `p99 ${s4[1000]!.product!.timeToAllMs.p99} ms, missing ${s4[1000]!.product!.missing}`,
-			met: s4[1000]!.product!.timeToAllMs.p99 <= 300 && s4[1000]!.product!.missing === 0,
+			measured: `p99 ${s4[1000]?.product?.timeToAllMs.p99} ms, missing ${s4[1000]?.product?.missing}`,
+			met: (s4[1000]?.product?.timeToAllMs.p99 ?? Number.POSITIVE_INFINITY) <= 300 && s4[1000]?.product?.missing === 0,
 		},
 		{
 			target: `S5 ${CFG.users} sockets ≤ 1.5× platform memory/socket`,
-			measured: `${ratios.s5PerSocketMemory}× the one-room baseline (${memory.product!.marginalKiB} vs ${memory.platform!.marginalKiB} KiB/socket); ${ratios.s5PerSocketMemoryVsRoomPerUser}× a baseline with one room per user (${memory.platformRoomPerUser!.marginalKiB} KiB)`,
+			measured: `${ratios.s5PerSocketMemory}× the one-room baseline (${memory.product?.marginalKiB} vs ${memory.platform?.marginalKiB} KiB/socket); ${ratios.s5PerSocketMemoryVsRoomPerUser}× a baseline with one room per user (${memory.platformRoomPerUser?.marginalKiB} KiB)`,
 			met: ratios.s5PerSocketMemory <= 1.5 && ratios.s5PerSocketMemory > 0,
 		},
 		{
@@ -494,17 +533,21 @@ async function main() {
 		ratiosToPlatform: ratios,
 		targets: targetsMet,
 		serverProcessesAtEnd: serverRss,
+		failures,
 		totalMs,
 	};
 	await mkdir(join(ROOT, "bench/results"), { recursive: true });
 	await writeFile(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
 	printTable(result as unknown as Report);
+	for (const f of failures) console.log(`  [FAILED] ${f.scenario}: ${f.error}`);
 
 	await Promise.all([stop(product.child), stop(platform.child), stop(transport.child)]);
 	await rm(dir, { recursive: true, force: true }).catch(() => {});
 	console.log(`total ${round(totalMs / 1000, 1)} s; bench/results/latest.json written`);
-	console.log(`bench: 1:1 W1 ratio=${ratios.s1W1MsgPerSec} fanout1000 p99=${s4[1000]!.product!.timeToAllMs.p99} ms`);
-	process.exit(0);
+	console.log(
+		`bench: 1:1 W1 ratio=${ratios.s1W1MsgPerSec} fanout1000 p99=${s4[1000]?.product?.timeToAllMs.p99 ?? "n/a"} ms`,
+	);
+	process.exit(failures.length ? 1 : 0);
 }
 
 type WithIo = LoopResult & { serverWritesPerMsg?: { syscalls: number; diskBytes: number } };

@@ -52,7 +52,7 @@ export class BenchSocket {
 		ws.on("error", (e) => this.errors.push(String(e)));
 	}
 
-	static open(url: string, timeoutMs = 10_000): Promise<BenchSocket> {
+	static open(url: string, timeoutMs = 30_000): Promise<BenchSocket> {
 		return new Promise((resolve, reject) => {
 			const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
 			const fail = (e: unknown) => {
