@@ -156,7 +156,7 @@ async function main() {
 	};
 
 	// ---- servers -------------------------------------------------------------------------
-	const { product, platform, transport } = await phase("startServers", async () => {
+	const servers = await phase("startServers", async () => {
 		const productStart = (async () => {
 			await runOnce(
 				process.execPath,
@@ -181,14 +181,33 @@ async function main() {
 		const [product, platform, transport] = await Promise.all([productStart, platformStart, transportStart]);
 		return { product, platform, transport };
 	});
-	log(`product :${product.port}, platform baseline :${platform.port}, transport baseline :${transport.port}`);
+	const { product, transport } = servers;
+	log(`product :${product.port}, platform baseline :${servers.platform.port}, transport baseline :${transport.port}`);
 	const api = new Api(`http://127.0.0.1:${product.port}`);
 	const targets: Record<Target["name"], Target> = {
 		product: productTarget(product.port),
-		platform: baselineTarget("platform", platform.port),
+		platform: baselineTarget("platform", servers.platform.port),
 		transport: baselineTarget("transport", transport.port),
 	};
-	const serverPid = { product: product.child.pid!, platform: platform.child.pid!, transport: transport.child.pid! };
+	const serverPid = {
+		product: product.child.pid!,
+		platform: servers.platform.child.pid!,
+		transport: transport.child.pid!,
+	};
+	/**
+	 * Memory is read as RSS growth, and an allocator keeps freed pages: each memory measurement
+	 * of a workerd server starts from a fresh process (same persisted state, so tokens stay valid).
+	 */
+	const restart = async (name: "product" | "platform") => {
+		await stop(servers[name].child);
+		const next =
+			name === "product"
+				? await startWrangler("product", [], dir, ["--var", "GROUP_MAX_MEMBERS:2000"])
+				: await startWrangler("platform", ["-c", "bench/baseline-worker/wrangler.toml"], dir);
+		servers[name] = next;
+		serverPid[name] = next.child.pid!;
+		targets[name] = name === "product" ? productTarget(next.port) : baselineTarget("platform", next.port);
+	};
 	const failures: { scenario: string; error: string }[] = [];
 	/** A scenario that fails is recorded and the run goes on, so one run always reports. */
 	const attempt = async (name: string, fn: () => Promise<void>) => {
@@ -202,7 +221,7 @@ async function main() {
 	/** Waits (bounded) until every server answers /health within 50 ms: the previous scenario's teardown is over. */
 	const settle = async () => {
 		const deadline = performance.now() + 30_000;
-		for (const port of [product.port, platform.port, transport.port]) {
+		for (const port of [servers.product.port, servers.platform.port, servers.transport.port]) {
 			while (performance.now() < deadline) {
 				const t = performance.now();
 				const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) })
@@ -320,11 +339,13 @@ async function main() {
 	const memory: Record<string, MemoryResult> = {};
 	log("scenario 5 (baselines): idle sockets");
 	// The baseline as defined (one room holds every socket), then one room per user like the product's hubs.
+	await restart("platform");
 	memory.platform = await holdIdle(
 		ids.map((id) => targets.platform.socketUrl({ userId: id }, "idle-room")),
 		steps,
 		serverPid.platform,
 	);
+	await restart("platform");
 	memory.platformRoomPerUser = await holdIdle(
 		ids.map((id) => targets.platform.socketUrl({ userId: id }, `user-${id}`)),
 		steps,
@@ -335,6 +356,7 @@ async function main() {
 		steps,
 		serverPid.transport,
 	);
+	await restart("platform");
 
 	const registrationError = await restRegistration;
 	if (registrationError) throw registrationError;
@@ -417,11 +439,20 @@ async function main() {
 				const sockets = await openMany(Array.from({ length: size }, (_, i) => t.socketUrl(u(i), conv)));
 				await sleep(300);
 				s4[size] ??= {};
-				s4[size]![t.name] = await fanout({ id: conv, type: "group" }, sockets[0]!, sockets.slice(1), {
+				const io0 = treeIo(serverPid[t.name]);
+				const r = await fanout({ id: conv, type: "group" }, sockets[0]!, sockets.slice(1), {
 					messages,
 					intervalMs: 1000,
 					timeoutMs: 10_000,
 				});
+				const io1 = treeIo(serverPid[t.name]);
+				s4[size]![t.name] = {
+					...r,
+					serverWritesPerMsg: {
+						syscalls: round((io1.syscw - io0.syscw) / messages, 1),
+						diskBytes: Math.round((io1.diskBytes - io0.diskBytes) / messages),
+					},
+				} as FanoutResult;
 				await closeAll(sockets);
 			});
 		}
@@ -445,6 +476,7 @@ async function main() {
 	// ---- scenario 5 on the product, last: 4,500 first connections are the heaviest step ----
 	log("scenario 5 (product): idle authenticated sockets, one per user");
 	await attempt("s5 product", async () => {
+		await restart("product");
 		await settle();
 		memory.product = await holdIdle(
 			users.map((x) => targets.product.socketUrl(x, "")),
@@ -541,7 +573,7 @@ async function main() {
 	printTable(result as unknown as Report);
 	for (const f of failures) console.log(`  [FAILED] ${f.scenario}: ${f.error}`);
 
-	await Promise.all([stop(product.child), stop(platform.child), stop(transport.child)]);
+	await Promise.all([stop(servers.product.child), stop(servers.platform.child), stop(servers.transport.child)]);
 	await rm(dir, { recursive: true, force: true }).catch(() => {});
 	console.log(`total ${round(totalMs / 1000, 1)} s; bench/results/latest.json written`);
 	console.log(
@@ -626,7 +658,7 @@ function printTable(r: Report) {
 				String(x.timeToAllMs.p50),
 				String(x.timeToAllMs.p99),
 				String(x.timeToAllMs.max),
-				`${x.messages} msgs to all; per-delivery p99 ${x.deliveryMs.p99}; missing ${x.missing}`,
+				`${x.messages} msgs to all; per-delivery p99 ${x.deliveryMs.p99}; missing ${x.missing}; server ${(x as unknown as WithIo).serverWritesPerMsg?.syscalls} write syscalls, ${(x as unknown as WithIo).serverWritesPerMsg?.diskBytes} disk B /msg`,
 				`${x.generatorCpuPct}%`,
 			]);
 		}
