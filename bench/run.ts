@@ -1,0 +1,725 @@
+/**
+ * `npm run bench`: starts the product (`wrangler dev`, fresh state), the platform baseline
+ * (`wrangler dev` of bench/baseline-worker) and the transport baseline (Node `ws` relay),
+ * builds users/friendships/groups through the product's API, drives the scenarios of issue 7
+ * over real WebSockets, prints a table and writes bench/results/latest.json.
+ */
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Api, type BenchUser, privateConversationId } from "./lib/api";
+import { encodeSend } from "./lib/frames";
+import { freePort, installCleanup, runOnce, startChild, stop, treeIo, treeRss, waitHealthy } from "./lib/procs";
+import {
+	type Conv,
+	closedLoop,
+	type FanoutResult,
+	fanout,
+	fixedRate,
+	holdIdle,
+	type LoopResult,
+	type MemoryResult,
+	type RateResult,
+	restLoad,
+} from "./lib/scenarios";
+import { baselineTarget, closeAll, openMany, pool, productTarget, type Target } from "./lib/sockets";
+import { round, sleep } from "./lib/stats";
+
+/**
+ * The product as a user deploys it, except per-user limits raised through their documented
+ * settings (this measures throughput, not abuse protection) and a group limit above 1,000.
+ */
+const PRODUCT_VARS = [
+	"GROUP_MAX_MEMBERS:2000",
+	...["RATE_MESSAGE", "RATE_FRIEND_REQUEST", "RATE_GROUP_CREATE", "RATE_UPLOAD_TOKEN", "RATE_WS_CONNECT"].map(
+		(limit) => `${limit}_BURST:0`,
+	),
+].flatMap((v) => ["--var", v]);
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+const env = (name: string, fallback: number) => {
+	const n = Number(process.env[name]);
+	return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+/** Sizes and durations; the defaults are the issue's scenarios. */
+const CFG = {
+	users: env("BENCH_USERS", 4500),
+	registerConcurrency: env("BENCH_REGISTER_CONCURRENCY", 4),
+	pairs: 100,
+	rateConversations: 50,
+	rate: 500,
+	groupSizes: [100, 1000],
+	sessions: 1000,
+	restConcurrency: 50,
+	windowMs: env("BENCH_WINDOW_MS", 3000),
+	warmupMs: 500,
+	fanoutMessages: env("BENCH_FANOUT_MESSAGES", 10),
+	baselineFanoutMessages: 5,
+	memorySteps: [500, 1500, 3000, 4500],
+	/** The whole run is aborted past this. */
+	hardLimitMs: 14 * 60_000,
+};
+
+const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+const baseEnv = {
+	...process.env,
+	WRANGLER_SEND_METRICS: "false",
+	CLOUDFLARE_CF_FETCH_ENABLED: "false",
+	X_LOCAL_OBSERVABILITY: "false",
+	NO_COLOR: "1",
+};
+
+async function startWrangler(name: string, configArgs: string[], dir: string, extra: string[] = []) {
+	const port = await freePort();
+	const inspector = await freePort();
+	const logFile = join(dir, `${name}.log`);
+	const child = startChild(
+		process.execPath,
+		[
+			WRANGLER,
+			"dev",
+			...configArgs,
+			"--ip",
+			"127.0.0.1",
+			"--port",
+			String(port),
+			"--inspector-port",
+			String(inspector),
+			"--persist-to",
+			join(dir, `${name}-state`),
+			"--log-level",
+			"warn",
+			"--show-interactive-dev-session=false",
+			...extra,
+		],
+		{ cwd: ROOT, env: baseEnv, logFile },
+	);
+	await waitHealthy(`http://127.0.0.1:${port}/health`, child, 90_000, logFile);
+	return { child, port, logFile };
+}
+
+/**
+ * Server-side write syscalls and bytes per acked message over a scenario (socket writes
+ * included): a cheap, comparable signal of how much storage and delivery work a message costs.
+ */
+async function withIo<T extends LoopResult>(
+	pid: number,
+	fn: () => Promise<T>,
+): Promise<T & { serverWritesPerMsg: { syscalls: number; bytes: number; diskBytes: number } }> {
+	const a = treeIo(pid);
+	const r = await fn();
+	const b = treeIo(pid);
+	const n = Math.max(1, r.acked);
+	return {
+		...r,
+		serverWritesPerMsg: {
+			syscalls: round((b.syscw - a.syscw) / n, 1),
+			bytes: Math.round((b.wchar - a.wchar) / n),
+			diskBytes: Math.round((b.diskBytes - a.diskBytes) / n),
+		},
+	};
+}
+
+function machineFacts() {
+	const pkg = (p: string) => JSON.parse(readFileSync(join(ROOT, "node_modules", p, "package.json"), "utf8")).version;
+	return {
+		cores: os.cpus().length,
+		cpuModel: os.cpus()[0]?.model ?? "",
+		memGiB: round(os.totalmem() / 2 ** 30, 1),
+		loadAvgAtStart: os.loadavg().map((x) => round(x, 2)),
+		node: process.version,
+		workerd: pkg("workerd"),
+		wrangler: pkg("wrangler"),
+		openFilesLimit: (() => {
+			try {
+				return Number(/Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? 0);
+			} catch {
+				return 0;
+			}
+		})(),
+		startedAt: new Date().toISOString(),
+	};
+}
+
+async function main() {
+	installCleanup();
+	const started = performance.now();
+	const watchdog = setTimeout(() => {
+		console.error(`bench: hard limit of ${CFG.hardLimitMs / 1000} s reached, aborting`);
+		process.exit(2);
+	}, CFG.hardLimitMs);
+	watchdog.unref();
+
+	const machine = machineFacts();
+	const dir = await mkdtemp(join(os.tmpdir(), "anychat-bench-"));
+	log(`state and logs in ${dir}`);
+	const phases: Record<string, number> = {};
+	const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+		const t = performance.now();
+		const r = await fn();
+		phases[name] = Math.round(performance.now() - t);
+		return r;
+	};
+
+	// ---- servers -------------------------------------------------------------------------
+	const servers = await phase("startServers", async () => {
+		const productStart = (async () => {
+			await runOnce(
+				process.execPath,
+				[WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", join(dir, "product-state")],
+				{ cwd: ROOT, env: { ...baseEnv, CI: "1" }, logFile: join(dir, "migrate.log"), timeoutMs: 90_000 },
+			);
+			// Groups of 1,000 need the documented member-limit setting raised (default 500).
+			return startWrangler("product", [], dir, PRODUCT_VARS);
+		})();
+		const platformStart = startWrangler("platform", ["-c", "bench/baseline-worker/wrangler.toml"], dir);
+		const transportStart = (async () => {
+			const port = await freePort();
+			const logFile = join(dir, "transport.log");
+			const child = startChild(process.execPath, ["--no-warnings", "bench/transport-baseline.ts", String(port)], {
+				cwd: ROOT,
+				env: baseEnv,
+				logFile,
+			});
+			await waitHealthy(`http://127.0.0.1:${port}/health`, child, 30_000, logFile);
+			return { child, port, logFile };
+		})();
+		const [product, platform, transport] = await Promise.all([productStart, platformStart, transportStart]);
+		return { product, platform, transport };
+	});
+	const { product, transport } = servers;
+	log(`product :${product.port}, platform baseline :${servers.platform.port}, transport baseline :${transport.port}`);
+	const api = new Api(`http://127.0.0.1:${product.port}`);
+	const targets: Record<Target["name"], Target> = {
+		product: productTarget(product.port),
+		platform: baselineTarget("platform", servers.platform.port),
+		transport: baselineTarget("transport", transport.port),
+	};
+	const serverPid = {
+		product: product.child.pid!,
+		platform: servers.platform.child.pid!,
+		transport: transport.child.pid!,
+	};
+	/**
+	 * Memory is read as RSS growth, and an allocator keeps freed pages: each memory measurement
+	 * of a workerd server starts from a fresh process (same persisted state, so tokens stay valid).
+	 */
+	const restart = async (name: "product" | "platform") => {
+		await stop(servers[name].child);
+		const next =
+			name === "product"
+				? await startWrangler("product", [], dir, PRODUCT_VARS)
+				: await startWrangler("platform", ["-c", "bench/baseline-worker/wrangler.toml"], dir);
+		servers[name] = next;
+		serverPid[name] = next.child.pid!;
+		targets[name] = name === "product" ? productTarget(next.port) : baselineTarget("platform", next.port);
+	};
+	const failures: { scenario: string; error: string }[] = [];
+	/** A scenario that fails is recorded and the run goes on, so one run always reports. */
+	const attempt = async (name: string, fn: () => Promise<void>) => {
+		try {
+			await fn();
+		} catch (e) {
+			failures.push({ scenario: name, error: String(e) });
+			log(`  ${name} FAILED: ${String(e)}`);
+		}
+	};
+	/** Waits (bounded) until every server answers /health within 50 ms: the previous scenario's teardown is over. */
+	const settle = async () => {
+		const deadline = performance.now() + 30_000;
+		for (const port of [servers.product.port, servers.platform.port, servers.transport.port]) {
+			while (performance.now() < deadline) {
+				const t = performance.now();
+				const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) })
+					.then((r) => r.ok)
+					.catch(() => false);
+				if (ok && performance.now() - t < 50) break;
+				await sleep(250);
+			}
+		}
+	};
+
+	// ---- users: registration is PBKDF2-100k per user, the dominant setup cost --------------
+	const runId = Math.random().toString(36).slice(2, 8);
+	const users: BenchUser[] = new Array(CFG.users);
+	const firstBatch = Math.min(CFG.users, CFG.sessions + 1);
+	const register = async (from: number, to: number) => {
+		const idx = Array.from({ length: to - from }, (_, i) => from + i);
+		await pool(idx, CFG.registerConcurrency, async (i) => {
+			users[i] = await api.register(i, runId);
+		});
+	};
+	const regStart = performance.now();
+	await register(0, firstBatch);
+	log(`registered ${firstBatch} users in ${Math.round(performance.now() - regStart)} ms`);
+	// The rest registers in the background while the product's world is built and the
+	// baselines' memory (insensitive to CPU contention) is measured.
+	let regDoneAt = 0;
+	// Settles to an error instead of rejecting, so a failure surfaces where it is awaited.
+	const restRegistration = register(firstBatch, CFG.users).then(
+		() => {
+			regDoneAt = performance.now();
+			return null;
+		},
+		(e: unknown) => e,
+	);
+
+	const u = (i: number) => users[i]!;
+	const S = u(CFG.sessions); // the user with CFG.sessions sessions
+
+	const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+		const t = performance.now();
+		const r = await fn();
+		phases[name] = Math.round(performance.now() - t);
+		log(`  ${name}: ${phases[name]} ms`);
+		return r;
+	};
+	const setup = await phase("buildWorld", async () => {
+		// Pairs (u2k, u2k+1) are friends; u0 is the sender of scenario 1 and also logs in a second device.
+		await step("setupFriendPairs", () =>
+			pool(
+				Array.from({ length: CFG.pairs }, (_, k) => k),
+				8,
+				async (k) => {
+					await api.openToFriends(u(2 * k + 1));
+					await api.befriend(u(2 * k), u(2 * k + 1));
+				},
+			),
+		);
+		const secondDevice = await api.login(u(0), "d2");
+		await api.openToFriends(S);
+		await step("setupSessionFriends", () =>
+			pool(
+				Array.from({ length: CFG.sessions }, (_, i) => i),
+				8,
+				(i) => api.befriend(u(i), S),
+			),
+		);
+		const groups: Record<number, string> = {};
+		for (const size of CFG.groupSizes) {
+			groups[size] = await step(`setupGroup${size}`, () =>
+				api.createGroup(
+					u(0),
+					`bench-${size}`,
+					Array.from({ length: size - 1 }, (_, i) => u(i + 1)),
+				),
+			);
+		}
+		// Each friend writes once to S (in parallel, one socket each): CFG.sessions sessions in S's list.
+		const sessionsStart = performance.now();
+		const friends = Array.from({ length: CFG.sessions }, (_, i) => u(i));
+		const fsocks = await openMany(friends.map((f) => targets.product.socketUrl(f, "")));
+		let acked = 0;
+		await new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error(`sessions setup: ${acked} acks`)), 60_000);
+			fsocks.forEach((sock, i) => {
+				sock.onFrame = (f) => {
+					if (f.kind === "error") reject(new Error(`sessions setup: ${f.code} ${f.message}`));
+					if (f.kind === "ack" && ++acked === CFG.sessions) {
+						clearTimeout(timer);
+						resolve();
+					}
+				};
+				sock.send(
+					encodeSend({
+						conversationId: privateConversationId(S.userId, friends[i]!.userId),
+						conversationType: "private",
+						content: "hello",
+						localId: `setup-${i}`,
+					}),
+				);
+			});
+		});
+		await closeAll(fsocks);
+		phases.setupSessionMessages = Math.round(performance.now() - sessionsStart);
+		const listed = await api.call<{ list: unknown[]; hasMore: boolean }>("GET", "/sessions?limit=100", S.token);
+		if (listed.list.length !== 100 || !listed.hasMore) throw new Error("sessions user does not have its sessions");
+		return { secondDevice, groups };
+	});
+	log(`world built in ${phases.buildWorld} ms (friend pairs, ${CFG.sessions} sessions, groups)`);
+
+	// ---- scenario 5 on the baselines while registration finishes --------------------------
+	const steps = CFG.memorySteps.filter((s) => s <= CFG.users);
+	if (steps.at(-1) !== CFG.users) steps.push(CFG.users);
+	const ids = Array.from({ length: CFG.users }, (_, i) => `b${i}`);
+	const memory: Record<string, MemoryResult> = {};
+	log("scenario 5 (baselines): idle sockets");
+	// The baseline as defined (one room holds every socket), then one room per user like the product's hubs.
+	await restart("platform");
+	memory.platform = await holdIdle(
+		ids.map((id) => targets.platform.socketUrl({ userId: id }, "idle-room")),
+		steps,
+		serverPid.platform,
+	);
+	await restart("platform");
+	memory.platformRoomPerUser = await holdIdle(
+		ids.map((id) => targets.platform.socketUrl({ userId: id }, `user-${id}`)),
+		steps,
+		serverPid.platform,
+	);
+	memory.transport = await holdIdle(
+		ids.map((id) => targets.transport.socketUrl({ userId: id }, `user-${id}`)),
+		steps,
+		serverPid.transport,
+	);
+	await restart("platform");
+
+	const registrationError = await restRegistration;
+	if (registrationError) throw registrationError;
+	const registration = {
+		users: CFG.users,
+		concurrency: CFG.registerConcurrency,
+		totalMs: Math.round(regDoneAt - regStart),
+		msPerUser: round((regDoneAt - regStart) / CFG.users, 1),
+		note: "PBKDF2-SHA256 100,000 iterations per user; part of it overlapped with world building and baseline memory",
+		slowRequests: api.slow,
+	};
+	log(`registered ${CFG.users} users in ${registration.totalMs} ms (${registration.msPerUser} ms/user)`);
+
+	// ---- scenario 1 ------------------------------------------------------------------------
+	const s1: Record<string, Record<string, LoopResult>> = { W1: {}, W32: {} };
+	for (const t of Object.values(targets)) {
+		log(`scenario 1: one conversation, ${t.name}`);
+		await settle();
+		await attempt(`s1 ${t.name}`, async () => {
+			const a = u(0);
+			const b = u(1);
+			const conv = t.name === "product" ? privateConversationId(a.userId, b.userId) : "s1";
+			const [sender, other, peer] = await openMany([
+				t.socketUrl(a, conv),
+				t.socketUrl({ userId: a.userId, token: setup.secondDevice }, conv),
+				t.socketUrl(b, conv),
+			]);
+			const c: Conv = { id: conv, type: "private", sender: sender!, peer: peer!, extras: [other!] };
+			await closedLoop([c], { window: 1, durationMs: CFG.warmupMs, maxPerConv: 100_000 });
+			s1.W1![t.name] = await withIo(serverPid[t.name], () =>
+				closedLoop([c], { window: 1, durationMs: CFG.windowMs, maxPerConv: 100_000 }),
+			);
+			s1.W32![t.name] = await withIo(serverPid[t.name], () =>
+				closedLoop([c], { window: 32, durationMs: CFG.windowMs, maxPerConv: 200_000 }),
+			);
+			await closeAll([sender!, other!, peer!]);
+		});
+	}
+
+	// ---- scenarios 2 and 3 -----------------------------------------------------------------
+	const s2: Record<string, LoopResult> = {};
+	const s3: Record<string, RateResult> = {};
+	for (const t of Object.values(targets)) {
+		log(`scenarios 2 and 3: ${CFG.pairs} conversations, ${t.name}`);
+		await settle();
+		await attempt(`s2/s3 ${t.name}`, async () => {
+			const pairs = Array.from({ length: CFG.pairs }, (_, k) => {
+				const a = u(2 * k);
+				const b = u(2 * k + 1);
+				return { a, b, conv: t.name === "product" ? privateConversationId(a.userId, b.userId) : `pair-${k}` };
+			});
+			const sockets = await openMany(pairs.flatMap((p) => [t.socketUrl(p.a, p.conv), t.socketUrl(p.b, p.conv)]));
+			const convs: Conv[] = pairs.map((p, k) => ({
+				id: p.conv,
+				type: "private",
+				sender: sockets[2 * k]!,
+				peer: sockets[2 * k + 1]!,
+				extras: [],
+			}));
+			await closedLoop(convs, { window: 1, durationMs: CFG.warmupMs, maxPerConv: 10_000 });
+			s2[t.name] = await closedLoop(convs, { window: 1, durationMs: CFG.windowMs, maxPerConv: 10_000 });
+			s3[t.name] = await fixedRate(convs.slice(0, CFG.rateConversations), {
+				rate: CFG.rate,
+				durationMs: CFG.windowMs + 1000,
+			});
+			await closeAll(sockets);
+		});
+	}
+
+	// ---- scenario 4 ------------------------------------------------------------------------
+	const s4: Record<string, Record<string, FanoutResult>> = {};
+	for (const t of Object.values(targets)) {
+		const isProduct = t.name === "product";
+		const messages = isProduct ? CFG.fanoutMessages : CFG.baselineFanoutMessages;
+		for (const size of CFG.groupSizes) {
+			log(`scenario 4: fan-out to ${size}, ${t.name}`);
+			await settle();
+			await attempt(`s4 ${size} ${t.name}`, async () => {
+				const conv = isProduct ? setup.groups[size]! : `group-${size}`;
+				const sockets = await openMany(Array.from({ length: size }, (_, i) => t.socketUrl(u(i), conv)));
+				await sleep(300);
+				s4[size] ??= {};
+				const io0 = treeIo(serverPid[t.name]);
+				const r = await fanout({ id: conv, type: "group" }, sockets[0]!, sockets.slice(1), {
+					messages,
+					intervalMs: 1000,
+					timeoutMs: 10_000,
+				});
+				const io1 = treeIo(serverPid[t.name]);
+				s4[size]![t.name] = {
+					...r,
+					serverWritesPerMsg: {
+						syscalls: round((io1.syscw - io0.syscw) / messages, 1),
+						diskBytes: Math.round((io1.diskBytes - io0.diskBytes) / messages),
+					},
+				} as FanoutResult;
+				await closeAll(sockets);
+			});
+		}
+	}
+
+	// ---- scenario 6 ------------------------------------------------------------------------
+	log("scenario 6: REST under 50 concurrent clients");
+	await settle();
+	const base = `http://127.0.0.1:${product.port}/api/v1`;
+	const restOpts = { concurrency: CFG.restConcurrency, durationMs: CFG.windowMs, maxRequests: 100_000 };
+	await restLoad(`${base}/users/me`, [S.token], { ...restOpts, durationMs: CFG.warmupMs });
+	const s6 = {
+		sessions: await restLoad(`${base}/sessions`, [S.token], restOpts),
+		me: await restLoad(
+			`${base}/users/me`,
+			Array.from({ length: CFG.restConcurrency }, (_, i) => u(i).token),
+			restOpts,
+		),
+	};
+
+	// ---- scenario 5 on the product, last: 4,500 first connections are the heaviest step ----
+	log("scenario 5 (product): idle authenticated sockets, one per user");
+	await attempt("s5 product", async () => {
+		await restart("product");
+		await settle();
+		memory.product = await holdIdle(
+			users.map((x) => targets.product.socketUrl(x, "")),
+			steps,
+			serverPid.product,
+		);
+	});
+
+	// ---- report ----------------------------------------------------------------------------
+	const serverRss = Object.fromEntries(Object.entries(serverPid).map(([k, pid]) => [k, treeRss(pid).processes]));
+	const ratio = (a?: number, b?: number) => (a !== undefined && b ? round(a / b, 2) : 0);
+	const ratios = {
+		s1W1MsgPerSec: ratio(s1.W1?.product?.msgPerSec, s1.W1?.platform?.msgPerSec),
+		s1W32MsgPerSec: ratio(s1.W32?.product?.msgPerSec, s1.W32?.platform?.msgPerSec),
+		s2MsgPerSec: ratio(s2.product?.msgPerSec, s2.platform?.msgPerSec),
+		s3P99: ratio(s3.product?.latencyMs.p99, s3.platform?.latencyMs.p99),
+		s4Fanout100P99: ratio(s4[100]?.product?.timeToAllMs.p99, s4[100]?.platform?.timeToAllMs.p99),
+		s4Fanout1000P99: ratio(s4[1000]?.product?.timeToAllMs.p99, s4[1000]?.platform?.timeToAllMs.p99),
+		s5PerSocketMemory: ratio(memory.product?.marginalKiB, memory.platform?.marginalKiB),
+		s5PerSocketMemoryVsRoomPerUser: ratio(memory.product?.marginalKiB, memory.platformRoomPerUser?.marginalKiB),
+	};
+	const targetsMet = [
+		{
+			target: "S1 W=1 ≥ 0.40× platform msg/s, durable + delivered to peer and 2nd device",
+			measured: `${ratios.s1W1MsgPerSec}× (${s1.W1?.product?.msgPerSec} vs ${s1.W1?.platform?.msgPerSec} msg/s), complete=${s1.W1?.product?.complete}`,
+			met: ratios.s1W1MsgPerSec >= 0.4 && s1.W1?.product?.complete,
+		},
+		{
+			target: "S1 W=32 ≥ 0.40× platform msg/s",
+			measured: `${ratios.s1W32MsgPerSec}× (${s1.W32?.product?.msgPerSec} vs ${s1.W32?.platform?.msgPerSec} msg/s), complete=${s1.W32?.product?.complete}`,
+			met: ratios.s1W32MsgPerSec >= 0.4 && s1.W32?.product?.complete,
+		},
+		{
+			target: "S2 aggregate ≥ 1.5× own S1 W=1",
+			measured: `${ratio(s2.product?.msgPerSec, s1.W1?.product?.msgPerSec)}× (${s2.product?.msgPerSec} vs ${s1.W1?.product?.msgPerSec} msg/s)`,
+			met:
+				(s2.product?.msgPerSec ?? 0) >= 1.5 * (s1.W1?.product?.msgPerSec ?? Number.POSITIVE_INFINITY) &&
+				s2.product?.complete,
+		},
+		{
+			target: "S3 p99 ≤ 15 ms at 500 msg/s",
+			measured: `p99 ${s3.product?.latencyMs.p99} ms, ${s3.product?.achievedMsgPerSec} msg/s sent, complete=${s3.product?.complete}`,
+			met: (s3.product?.latencyMs.p99 ?? Number.POSITIVE_INFINITY) <= 15 && s3.product?.complete,
+		},
+		{
+			target: "S4 100 members p99 ≤ 60 ms",
+			measured: `p99 ${s4[100]?.product?.timeToAllMs.p99} ms, missing ${s4[100]?.product?.missing}`,
+			met: (s4[100]?.product?.timeToAllMs.p99 ?? Number.POSITIVE_INFINITY) <= 60 && s4[100]?.product?.missing === 0,
+		},
+		{
+			target: "S4 1,000 members p99 ≤ 300 ms",
+			measured: `p99 ${s4[1000]?.product?.timeToAllMs.p99} ms, missing ${s4[1000]?.product?.missing}`,
+			met: (s4[1000]?.product?.timeToAllMs.p99 ?? Number.POSITIVE_INFINITY) <= 300 && s4[1000]?.product?.missing === 0,
+		},
+		{
+			target: `S5 ${CFG.users} sockets ≤ 1.5× platform memory/socket`,
+			measured: `${ratios.s5PerSocketMemory}× the one-room baseline (${memory.product?.marginalKiB} vs ${memory.platform?.marginalKiB} KiB/socket); ${ratios.s5PerSocketMemoryVsRoomPerUser}× a baseline with one room per user (${memory.platformRoomPerUser?.marginalKiB} KiB)`,
+			met: ratios.s5PerSocketMemory <= 1.5 && ratios.s5PerSocketMemory > 0,
+		},
+		{
+			target: "S6 GET /sessions p99 ≤ 20 ms at 50 clients",
+			measured: `p99 ${s6.sessions.latencyMs.p99} ms, ${s6.sessions.reqPerSec} req/s, failures ${s6.sessions.failures}`,
+			met: s6.sessions.latencyMs.p99 <= 20 && s6.sessions.failures === 0,
+		},
+	];
+	const totalMs = Math.round(performance.now() - started);
+	const result = {
+		machine: { ...machine, loadAvgAtEnd: os.loadavg().map((x) => round(x, 2)) },
+		runtimes: {
+			product: "wrangler dev (workerd, local D1/DO/R2), X_LOCAL_OBSERVABILITY=false, --log-level warn",
+			platform: "wrangler dev of bench/baseline-worker (workerd, one DO room per conversation)",
+			transport: `Node ${process.version} + ws relay (bench/transport-baseline.ts), no storage`,
+			generator: `Node ${process.version}, ws client, one process`,
+		},
+		config: CFG,
+		phasesMs: phases,
+		registration,
+		scenarios: {
+			s1_oneConversation: s1,
+			s2_hundredConversations: s2,
+			s3_fixedRate: s3,
+			s4_groupFanout: s4,
+			s5_idleSockets: memory,
+			s6_rest: s6,
+		},
+		ratiosToPlatform: ratios,
+		targets: targetsMet,
+		serverProcessesAtEnd: serverRss,
+		failures,
+		totalMs,
+	};
+	await mkdir(join(ROOT, "bench/results"), { recursive: true });
+	await writeFile(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+	printTable(result as unknown as Report);
+	for (const f of failures) console.log(`  [FAILED] ${f.scenario}: ${f.error}`);
+
+	await Promise.all([stop(servers.product.child), stop(servers.platform.child), stop(servers.transport.child)]);
+	await rm(dir, { recursive: true, force: true }).catch(() => {});
+	console.log(`total ${round(totalMs / 1000, 1)} s; bench/results/latest.json written`);
+	console.log(
+		`bench: 1:1 W1 ratio=${ratios.s1W1MsgPerSec} fanout1000 p99=${s4[1000]?.product?.timeToAllMs.p99 ?? "n/a"} ms`,
+	);
+	process.exit(failures.length ? 1 : 0);
+}
+
+type WithIo = LoopResult & { serverWritesPerMsg?: { syscalls: number; diskBytes: number } };
+
+interface Report {
+	machine: ReturnType<typeof machineFacts>;
+	registration: { users: number; concurrency: number; totalMs: number; msPerUser: number };
+	scenarios: {
+		s1_oneConversation: Record<string, Record<string, LoopResult>>;
+		s2_hundredConversations: Record<string, LoopResult>;
+		s3_fixedRate: Record<string, RateResult>;
+		s4_groupFanout: Record<string, Record<string, FanoutResult>>;
+		s5_idleSockets: Record<string, MemoryResult>;
+		s6_rest: Record<
+			string,
+			{
+				path: string;
+				reqPerSec: number;
+				latencyMs: { p50: number; p99: number; max: number };
+				failures: number;
+				generatorCpuPct: number;
+			}
+		>;
+	};
+	ratiosToPlatform: Record<string, number>;
+	targets: { target: string; measured: string; met: boolean }[];
+}
+
+function printTable(r: Report) {
+	const rows: string[][] = [["scenario", "target", "throughput", "p50 ms", "p99 ms", "max ms", "check", "gen CPU"]];
+	const sc = r.scenarios;
+	for (const w of ["W1", "W32"]) {
+		for (const [name, x] of Object.entries(sc.s1_oneConversation[w]!)) {
+			rows.push([
+				`1 one conv ${w}`,
+				name,
+				`${x.msgPerSec} msg/s`,
+				String(x.latencyMs.p50),
+				String(x.latencyMs.p99),
+				String(x.latencyMs.max),
+				`${x.acked} acked, peer ${x.peerReceived}, 2nd dev ${x.extraReceived}${x.complete ? "" : " INCOMPLETE"}; server ${(x as WithIo).serverWritesPerMsg?.syscalls} write syscalls, ${(x as WithIo).serverWritesPerMsg?.diskBytes} disk B /msg`,
+				`${x.generatorCpuPct}%`,
+			]);
+		}
+	}
+	for (const [name, x] of Object.entries(sc.s2_hundredConversations)) {
+		rows.push([
+			"2 100 convs",
+			name,
+			`${x.msgPerSec} msg/s`,
+			String(x.latencyMs.p50),
+			String(x.latencyMs.p99),
+			String(x.latencyMs.max),
+			`${x.acked} acked, ${x.peerReceived} received${x.complete ? "" : " INCOMPLETE"}`,
+			`${x.generatorCpuPct}%`,
+		]);
+	}
+	for (const [name, x] of Object.entries(sc.s3_fixedRate)) {
+		rows.push([
+			"3 500/s, 50 convs",
+			name,
+			`${x.achievedMsgPerSec} msg/s sent`,
+			String(x.latencyMs.p50),
+			String(x.latencyMs.p99),
+			String(x.latencyMs.max),
+			`${x.delivered}/${x.sent} received${x.complete ? "" : " INCOMPLETE"}`,
+			`${x.generatorCpuPct}%`,
+		]);
+	}
+	for (const [size, byTarget] of Object.entries(sc.s4_groupFanout)) {
+		for (const [name, x] of Object.entries(byTarget)) {
+			rows.push([
+				`4 fan-out ${size}`,
+				name,
+				`${x.deliveriesPerSec} deliv/s`,
+				String(x.timeToAllMs.p50),
+				String(x.timeToAllMs.p99),
+				String(x.timeToAllMs.max),
+				`${x.messages} msgs to all; per-delivery p99 ${x.deliveryMs.p99}; missing ${x.missing}; server ${(x as unknown as WithIo).serverWritesPerMsg?.syscalls} write syscalls, ${(x as unknown as WithIo).serverWritesPerMsg?.diskBytes} disk B /msg`,
+				`${x.generatorCpuPct}%`,
+			]);
+		}
+	}
+	for (const [name, x] of Object.entries(sc.s5_idleSockets)) {
+		const last = x.steps.at(-1);
+		rows.push([
+			"5 idle sockets",
+			name,
+			`${last?.sockets ?? 0} sockets`,
+			"",
+			"",
+			"",
+			`${x.marginalKiB} KiB/socket marginal, ${x.perSocketKiB} overall (RSS ${x.rootRssMiB}→${last?.rssMiB} MiB); ${x.alive}`,
+			`${x.generatorCpuPct}%`,
+		]);
+	}
+	for (const x of Object.values(sc.s6_rest)) {
+		rows.push([
+			`6 GET ${x.path.replace("/api/v1", "")}`,
+			"product",
+			`${x.reqPerSec} req/s`,
+			String(x.latencyMs.p50),
+			String(x.latencyMs.p99),
+			String(x.latencyMs.max),
+			`failures ${x.failures}`,
+			`${x.generatorCpuPct}%`,
+		]);
+	}
+	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+	const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+	console.log("");
+	console.log(
+		`machine: ${r.machine.cores} cores (${r.machine.cpuModel}), Node ${r.machine.node}, workerd ${r.machine.workerd}, wrangler ${r.machine.wrangler}, load ${r.machine.loadAvgAtStart.join("/")}`,
+	);
+	console.log(
+		`registration: ${r.registration.users} users in ${round(r.registration.totalMs / 1000, 1)} s (${r.registration.msPerUser} ms/user, concurrency ${r.registration.concurrency})`,
+	);
+	console.log(line(rows[0]!));
+	console.log(widths.map((w) => "-".repeat(w)).join("  "));
+	for (const row of rows.slice(1)) console.log(line(row));
+	console.log("");
+	console.log("ratios to the platform baseline:");
+	for (const [k, v] of Object.entries(r.ratiosToPlatform)) console.log(`  ${k.padEnd(28)} ${v}`);
+	console.log("");
+	console.log("targets:");
+	for (const t of r.targets) console.log(`  [${t.met ? "met" : "NOT MET"}] ${t.target}: ${t.measured}`);
+}
+
+main().catch((e) => {
+	console.error("bench failed:", e instanceof Error ? (e.stack ?? e.message) : e);
+	process.exit(1);
+});
