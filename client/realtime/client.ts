@@ -180,8 +180,14 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
 	private async open() {
 		this.setStatus("connecting");
-		// A socket that never opened twice in a row usually means a dead token: rotate it first.
-		if (this.failedOpens >= 2 && !(await this.o.http.refresh())) return this.end(401, "session expired");
+		// A socket that never opened twice in a row may mean a dead token: rotate it first. A refresh
+		// that could not reach the server keeps the tokens (the server is down, not the session):
+		// keep backing off; only a refused refresh (tokens cleared) ends the session.
+		if (this.failedOpens >= 2 && !(await this.o.http.refresh())) {
+			if (this.status === "closed") return;
+			if (this.o.http.tokens.get()) return this.scheduleReconnect();
+			return this.end(401, "session expired");
+		}
 		const token = await this.o.http.freshAccessToken();
 		if (this.status === "closed") return;
 		if (!token) return this.end(401, "not logged in");
@@ -196,9 +202,17 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		}
 		this.ws = ws;
 		let opened = false;
+		// A socket that neither opens nor fails (a silently dropped handshake) is given up on too.
+		this.deadline = setTimeout(() => gone(4000, "connect timeout"), this.o.pongTimeoutMs);
+		const gone = (code: number, reason: string) => {
+			if (this.ws !== ws) return;
+			if (!opened) this.failedOpens++;
+			this.onSocketGone(code, reason);
+		};
 		ws.addEventListener("open", () => {
 			if (this.ws !== ws) return;
 			opened = true;
+			this.alive();
 			this.failedOpens = 0;
 			this.startHeartbeat();
 			for (const e of this.outbox.pending()) this.transmit(e.payload);
@@ -209,13 +223,11 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 			this.alive();
 			if (typeof ev.data === "string") this.onFrame(ev.data);
 		});
-		ws.addEventListener("close", (ev: { code: number; reason: string }) => {
-			if (this.ws !== ws) return;
-			if (!opened) this.failedOpens++;
-			this.onSocketGone(ev.code, ev.reason);
-		});
-		// An error is always followed by close, which does the work.
-		ws.addEventListener("error", () => {});
+		ws.addEventListener("close", (ev: { code: number; reason: string }) => gone(ev.code, ev.reason));
+		// Browsers follow an error with close, but Node's WebSocket (undici) reports a refused
+		// connection with error alone and stays CONNECTING: the error has to end the socket itself.
+		// Whichever comes first wins; the other finds the socket replaced and does nothing.
+		ws.addEventListener("error", () => gone(1006, "socket error"));
 	}
 
 	private onSocketGone(code: number, reason: string) {
