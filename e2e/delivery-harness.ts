@@ -42,8 +42,10 @@ export interface Figures {
 	senders: number;
 	receiverUsers: number;
 	devices: number;
-	/** Socket (re)connects that reached `live` after the first one, over all devices. */
+	/** Sockets opened after each device's first one (reconnects), over all devices. */
 	reconnects: number;
+	/** Of those, the ones that finished catch-up and went live before the next drop. */
+	lives: number;
 	/** Random receiver disconnects and sender socket drops made by the harness. */
 	churn: number;
 	/** Receiver restarts with a new RealtimeClient built from the previous one's state(). */
@@ -83,9 +85,22 @@ const FAST = { backoff: { baseMs: 50, maxMs: 1000 }, heartbeatMs: 5000, pongTime
 const PASSWORD = "Passw0rd!";
 
 /** Counts `message.send` frames per localId on every socket the clients open. */
-function countingSocket(counts: Map<string, number>) {
+function countingSocket(counts: Map<string, number>, opened: { n: number }) {
 	const Base = globalThis.WebSocket;
 	return class CountingSocket extends Base {
+		constructor(url: string | URL, protocols?: string | string[]) {
+			super(url, protocols);
+			this.addEventListener("open", () => opened.n++);
+			if (process.env.DELIVERY_DEBUG) {
+				const who = String(url).slice(-12);
+				this.addEventListener("close", (e) =>
+					console.log(`${Date.now() % 100000} socket ${who} close ${e.code} ${e.reason}`),
+				);
+				this.addEventListener("error", (e) =>
+					console.log(`${Date.now() % 100000} socket ${who} error ${(e as ErrorEvent).message}`),
+				);
+			}
+		}
 		override send(data: string) {
 			try {
 				const f = JSON.parse(data) as { type?: string; payload?: { localId?: string } };
@@ -99,6 +114,9 @@ function countingSocket(counts: Map<string, number>) {
 	};
 }
 
+const describe = (d: Device) =>
+	`${d.name} (${d.rt.status}, ${d.got.length} delivered, watermark ${JSON.stringify(d.rt.state().seqs)})`;
+
 export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions): Promise<Outcome> {
 	const log = o.log ?? (() => {});
 	const started = Date.now();
@@ -106,7 +124,8 @@ export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions)
 	const problems: string[] = [];
 	const total = o.senders * o.perSender;
 	const sendFrames = new Map<string, number>();
-	const WebSocketImpl = countingSocket(sendFrames);
+	const opened = { n: 0 };
+	const WebSocketImpl = countingSocket(sendFrames, opened);
 	const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 
 	const register = async (name: string) => {
@@ -294,7 +313,20 @@ export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions)
 	// ---- everyone back online, then wait until every device holds everything ----
 	while (away.size && Date.now() < deadline) await sleep(50);
 	for (const d of devices) if (d.rt.status === "closed") d.rt.connect();
-	while (devices.some((d) => d.got.length < total) && Date.now() < deadline) await sleep(100);
+	let lastReport = Date.now();
+	while (devices.some((d) => d.got.length < total) && Date.now() < deadline) {
+		await sleep(100);
+		if (Date.now() - lastReport > 10_000) {
+			lastReport = Date.now();
+			log(
+				`waiting for ${devices
+					.filter((d) => d.got.length < total)
+					.map(describe)
+					.join(", ")}`,
+			);
+		}
+	}
+	for (const d of devices) if (d.got.length < total) problems.push(`incomplete at the end: ${describe(d)}`);
 
 	// ---- checks ----
 	const expected = Array.from({ length: total }, (_, i) => i + 1);
@@ -370,7 +402,8 @@ export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions)
 		senders: o.senders,
 		receiverUsers: o.receivers,
 		devices: devices.length,
-		reconnects: devices.reduce((n, d) => n + Math.max(0, d.lives - 1), 0),
+		reconnects: opened.n - devices.length,
+		lives: devices.reduce((n, d) => n + Math.max(0, d.lives - 1), 0),
 		churn,
 		clientRestarts,
 		kills,
