@@ -91,6 +91,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	private retryTimer: ReturnType<typeof setTimeout> | null = null;
 	private readonly waiters = new Map<string, { resolve: (a: SendAck) => void; reject: (e: ApiError) => void }>();
 	private readonly backfilling = new Set<string>();
+	private readonly backfillRetries = new Map<string, ReturnType<typeof setTimeout>>();
 	private readonly o: Required<Omit<RealtimeOptions, "initialState" | "WebSocket">> &
 		Pick<RealtimeOptions, "WebSocket">;
 
@@ -144,6 +145,12 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		runtime.removeEventListener?.("online", this.onOnline);
 		this.setStatus("closed");
 		this.teardown();
+		this.cancelBackfillRetries();
+	}
+
+	private cancelBackfillRetries() {
+		for (const t of this.backfillRetries.values()) clearTimeout(t);
+		this.backfillRetries.clear();
 	}
 
 	/**
@@ -239,6 +246,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
 	private end(code: number, reason: string) {
 		this.teardown();
+		this.cancelBackfillRetries();
 		this.setStatus("closed");
 		this.emit("ended", { code, reason });
 	}
@@ -383,9 +391,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		if (!this.buffering) for (const g of r.gaps) void this.backfill(g);
 	}
 
-	private async backfill(gap: Gap) {
+	private async backfill(gap: Gap, attempt = 0) {
 		if (this.backfilling.has(gap.conversationId)) return;
 		this.backfilling.add(gap.conversationId);
+		let failed = false;
 		try {
 			for (;;) {
 				const after = this.sequencer.lastSeq(gap.conversationId) ?? gap.after;
@@ -399,9 +408,29 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 			}
 		} catch (e) {
 			this.emit("problem", e);
+			failed = true;
 		} finally {
 			this.backfilling.delete(gap.conversationId);
 		}
+		if (failed) this.retryBackfill(gap.conversationId, attempt);
+	}
+
+	/**
+	 * A failed back-fill is tried again after a backoff while the hole is still there: the held
+	 * messages above it would otherwise wait for the next live message or reconnect, which may
+	 * never come (the last message of a burst).
+	 */
+	private retryBackfill(conversationId: string, attempt: number) {
+		if (this.status === "closed" || this.backfillRetries.has(conversationId)) return;
+		const timer = setTimeout(
+			() => {
+				this.backfillRetries.delete(conversationId);
+				const gap = this.sequencer.pendingGaps().find((g) => g.conversationId === conversationId);
+				if (gap && this.status !== "closed") void this.backfill(gap, attempt + 1);
+			},
+			backoffDelay(attempt, this.o.backoff, this.o.random),
+		);
+		this.backfillRetries.set(conversationId, timer);
 	}
 
 	/** POST /sync, then /sync/messages until nothing has more, with live frames held meanwhile. */

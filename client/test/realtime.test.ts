@@ -358,4 +358,25 @@ describe("RealtimeClient", () => {
 		expect(FakeSocket.all.length).toBe(2);
 		rt.close();
 	});
+
+	it("retries a failed back-fill on its own, with no further live message to trigger it", async () => {
+		let calls = 0;
+		const { rt, delivered } = setup({
+			seqs: { c: 1 },
+			history: async () => {
+				// The first request dies with the connection (e.g. the server restarts mid-request).
+				if (++calls === 1) throw new ApiError(0, 0, "fetch failed");
+				return { list: [msg("c", 2), msg("c", 3)], hasMore: false };
+			},
+		});
+		rt.connect();
+		await flush();
+		FakeSocket.all[0]!.serverOpen();
+		await vi.waitFor(() => expect(rt.status).toBe("live"));
+		// The last message of a burst arrives with a hole below it; nothing else follows.
+		FakeSocket.all[0]!.serverNotify("message.new", msg("c", 4));
+		await vi.waitFor(() => expect(delivered).toEqual(["c:2", "c:3", "c:4"]));
+		expect(calls).toBe(2);
+		rt.close();
+	});
 });
