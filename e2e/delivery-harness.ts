@@ -11,6 +11,8 @@
 import { AnyChatClient, type Message, type RealtimeClient, type RealtimeState, type SendAck } from "../client";
 import type { DevServer } from "./server";
 
+export { LOAD_VARS } from "./server";
+
 export interface ScenarioOptions {
 	senders: number;
 	perSender: number;
@@ -29,14 +31,6 @@ export interface ScenarioOptions {
 	log?: (line: string) => void;
 }
 
-/** Server-side limits high enough for the load, set through the documented `--var` settings. */
-export const LOAD_VARS: Record<string, string> = {
-	RATE_MESSAGE_BURST: "1000000",
-	RATE_MESSAGE_PER_SEC: "1000000",
-	RATE_WS_CONNECT_BURST: "1000000",
-	RATE_WS_CONNECT_PER_SEC: "1000000",
-};
-
 export interface Figures {
 	messages: number;
 	senders: number;
@@ -46,6 +40,8 @@ export interface Figures {
 	reconnects: number;
 	/** Of those, the ones that finished catch-up and went live before the next drop. */
 	lives: number;
+	/** Longest time from socket open (catch-up start) to live. */
+	slowestCatchUpSeconds: number;
 	/** Random receiver disconnects and sender socket drops made by the harness. */
 	churn: number;
 	/** Receiver restarts with a new RealtimeClient built from the previous one's state(). */
@@ -76,6 +72,8 @@ interface Device {
 	/** What this device was handed, over all its RealtimeClient instances, in order. */
 	got: Message[];
 	lives: number;
+	/** Longest time from socket open (catch-up start) to live. */
+	slowestCatchUpSeconds: number;
 	receiver: boolean;
 }
 
@@ -144,12 +142,18 @@ export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions)
 	};
 
 	const devices: Device[] = [];
+	let slowestCatchUp = 0;
 	const attach = (d: Device, rt: RealtimeClient) => {
 		d.rt = rt;
 		rt.on("message", (m) => d.got.push(m));
+		let syncingSince = 0;
 		rt.on("status", (s) => {
 			if (process.env.DELIVERY_DEBUG) console.log(`${Date.now() % 100000} ${d.name} ${s}`);
-			if (s === "live") d.lives++;
+			if (s === "syncing") syncingSince = Date.now();
+			if (s === "live") {
+				d.lives++;
+				if (syncingSince) slowestCatchUp = Math.max(slowestCatchUp, Date.now() - syncingSince);
+			}
 		});
 		rt.on("ended", (e) => problems.push(`${d.name}: client ended for good (${e.code} ${e.reason})`));
 		rt.on("send.failed", (f) => problems.push(`${d.name}: send ${f.localId} refused: ${f.code} ${f.message}`));
@@ -404,6 +408,7 @@ export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions)
 		devices: devices.length,
 		reconnects: opened.n - devices.length,
 		lives: devices.reduce((n, d) => n + Math.max(0, d.lives - 1), 0),
+		slowestCatchUpSeconds: Math.round(slowestCatchUp / 100) / 10,
 		churn,
 		clientRestarts,
 		kills,

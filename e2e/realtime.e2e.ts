@@ -6,14 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AnyChatClient, type Message, type RealtimeClient } from "../client";
 import { privateConversationId } from "../contracts/ids";
-import { type DevServer, startDevServer } from "./server";
+import { type DevServer, LOAD_VARS, startDevServer } from "./server";
 
 const PER_USER = 200;
 let server: DevServer;
 let routes: string[] = [];
 
 beforeAll(async () => {
-	server = await startDevServer();
+	// 400 sends in a burst: far over the default per-user message limit (20 at once, 5/s).
+	server = await startDevServer({ vars: LOAD_VARS });
 	const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
 	routes = Object.keys(doc.paths);
 });

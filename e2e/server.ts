@@ -25,6 +25,17 @@ function freePort(): Promise<number> {
 	});
 }
 
+/**
+ * Per-user limits (README, Configuration) raised far above what a load test sends, through the
+ * documented `--var` settings: message sends and WebSocket upgrades.
+ */
+export const LOAD_VARS: Record<string, string> = {
+	RATE_MESSAGE_BURST: "1000000",
+	RATE_MESSAGE_PER_SEC: "1000000",
+	RATE_WS_CONNECT_BURST: "1000000",
+	RATE_WS_CONNECT_PER_SEC: "1000000",
+};
+
 export interface DevServerOptions {
 	/** Extra `--var NAME:VALUE` settings (e.g. raised RATE_* limits for load tests). */
 	vars?: Record<string, string>;
