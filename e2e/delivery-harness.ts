@@ -116,6 +116,16 @@ const describe = (d: Device) =>
 	`${d.name} (${d.rt.status}, ${d.got.length} delivered, watermark ${JSON.stringify(d.rt.state().seqs)})`;
 
 export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions): Promise<Outcome> {
+	const devices: Device[] = [];
+	try {
+		return await run(server, o, devices);
+	} finally {
+		// Also on a failure midway: no client keeps reconnecting after the test.
+		for (const d of devices) d.rt?.close();
+	}
+}
+
+async function run(server: DevServer, o: ScenarioOptions, devices: Device[]): Promise<Outcome> {
 	const log = o.log ?? (() => {});
 	const started = Date.now();
 	const deadline = started + o.timeoutMs;
@@ -141,7 +151,6 @@ export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions)
 		return { api, userId: r.userId, email };
 	};
 
-	const devices: Device[] = [];
 	let slowestCatchUp = 0;
 	const attach = (d: Device, rt: RealtimeClient) => {
 		d.rt = rt;
@@ -400,7 +409,6 @@ export async function runDeliveryScenario(server: DevServer, o: ScenarioOptions)
 	}
 	if (senders.some((s) => s.rt.outbox.size)) problems.push("outbox not empty at the end");
 
-	for (const d of devices) d.rt.close();
 	const figures: Figures = {
 		messages: total,
 		senders: o.senders,
