@@ -25,17 +25,35 @@ function freePort(): Promise<number> {
 	});
 }
 
+/**
+ * Per-user limits (README, Configuration) raised far above what a load test sends, through the
+ * documented `--var` settings: message sends and WebSocket upgrades.
+ */
+export const LOAD_VARS: Record<string, string> = {
+	RATE_MESSAGE_BURST: "1000000",
+	RATE_MESSAGE_PER_SEC: "1000000",
+	RATE_WS_CONNECT_BURST: "1000000",
+	RATE_WS_CONNECT_PER_SEC: "1000000",
+};
+
+export interface DevServerOptions {
+	/** Extra `--var NAME:VALUE` settings (e.g. raised RATE_* limits for load tests). */
+	vars?: Record<string, string>;
+}
+
 export interface DevServer {
 	url: string;
 	log: () => string;
+	/** Ends wrangler and its workerd children (SIGTERM) and removes the state directory. */
 	stop: () => Promise<void>;
+	/** A crash: SIGKILL to the whole process group; the state directory stays for `restart`. */
+	kill: () => Promise<void>;
+	/** Starts `wrangler dev` again on the same port and state directory (after `kill`). */
+	restart: () => Promise<void>;
 }
 
-/**
- * A fresh `wrangler dev` on a free port with its own state directory (migrations applied).
- * `vars` override wrangler.toml's variables (`--var KEY:VALUE`), e.g. to raise a rate limit.
- */
-export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
+/** A fresh `wrangler dev` on a free port with its own state directory (migrations applied). */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
 	const persist = mkdtempSync(join(tmpdir(), "anychat-e2e-"));
 	const port = await freePort();
 	// The default inspector port (9229) may belong to another wrangler on the machine.
@@ -44,55 +62,90 @@ export async function startDevServer(vars: Record<string, string> = {}): Promise
 		cwd: root,
 		env,
 	});
+	const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
 	let output = "";
-	// Its own process group, so stopping it ends wrangler and its workerd children together.
-	const child: ChildProcess = spawn(
-		wrangler,
-		[
-			"dev",
-			"--ip",
-			"127.0.0.1",
-			"--port",
-			String(port),
-			"--inspector-port",
-			String(inspectorPort),
-			"--persist-to",
-			persist,
-			// The documented development admin password (README); never built into the code.
-			"--var",
-			"ADMIN_BOOTSTRAP_PASSWORD:Admin@123456",
-			...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-		],
-		{
-			cwd: root,
-			env,
-			detached: true,
-			stdio: ["ignore", "pipe", "pipe"],
-		},
-	);
-	child.stdout?.on("data", (d) => (output += d));
-	child.stderr?.on("data", (d) => (output += d));
+	let child: ChildProcess | null = null;
 	const url = `http://127.0.0.1:${port}`;
-	const stop = async () => {
-		if (child.exitCode === null && child.pid) {
-			try {
-				process.kill(-child.pid, "SIGTERM");
-			} catch {
-				// already gone
-			}
-			await new Promise((r) => child.once("exit", r));
+
+	const spawnServer = () => {
+		// Its own process group, so a stop or a kill ends wrangler and its workerd children together.
+		const c = spawn(
+			wrangler,
+			[
+				"dev",
+				"--ip",
+				"127.0.0.1",
+				"--port",
+				String(port),
+				"--inspector-port",
+				String(inspectorPort),
+				"--persist-to",
+				persist,
+				// The documented development admin password (README); never built into the code.
+				"--var",
+				"ADMIN_BOOTSTRAP_PASSWORD:Admin@123456",
+				...vars,
+			],
+			{ cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+		);
+		c.stdout?.on("data", (d) => (output += d));
+		c.stderr?.on("data", (d) => (output += d));
+		child = c;
+		return c;
+	};
+
+	const signal = async (sig: NodeJS.Signals) => {
+		const c = child;
+		if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return;
+		const exited = new Promise((r) => c.once("exit", r));
+		try {
+			process.kill(-c.pid, sig);
+		} catch {
+			// already gone
 		}
+		await exited;
+		if (sig === "SIGKILL") {
+			// workerd may outlive its parent for a moment: wait until nothing in the group is left.
+			for (let i = 0; i < 100; i++) {
+				try {
+					process.kill(-c.pid, 0);
+				} catch {
+					return;
+				}
+				await new Promise((r) => setTimeout(r, 50));
+			}
+		}
+	};
+
+	const stop = async () => {
+		await signal("SIGTERM");
 		rmSync(persist, { recursive: true, force: true });
 	};
-	for (let i = 0; i < 240; i++) {
-		if (child.exitCode !== null) break;
-		try {
-			if ((await fetch(`${url}/health`)).ok) return { url, log: () => output, stop };
-		} catch {
-			// not listening yet
+	const kill = () => signal("SIGKILL");
+
+	const waitHealthy = async (c: ChildProcess) => {
+		for (let i = 0; i < 240; i++) {
+			if (c.exitCode !== null) break;
+			try {
+				if ((await fetch(`${url}/health`)).ok) return true;
+			} catch {
+				// not listening yet
+			}
+			await new Promise((r) => setTimeout(r, 250));
 		}
-		await new Promise((r) => setTimeout(r, 250));
-	}
+		return false;
+	};
+
+	const restart = async () => {
+		await kill();
+		if (!(await waitHealthy(spawnServer()))) {
+			const log = output;
+			await stop();
+			throw new Error(`wrangler dev did not restart:\n${log}`);
+		}
+	};
+
+	if (await waitHealthy(spawnServer())) return { url, log: () => output, stop, kill, restart };
 	await stop();
 	throw new Error(`wrangler dev did not start:\n${output}`);
 }

@@ -94,6 +94,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 	private pb: Codec | null = null;
 	private readonly held = new Set<string>();
 	private holdTimer: ReturnType<typeof setTimeout> | null = null;
+	private readonly backfillRetries = new Map<string, ReturnType<typeof setTimeout>>();
 	private readonly o: Required<Omit<RealtimeOptions, "initialState" | "WebSocket">> &
 		Pick<RealtimeOptions, "WebSocket">;
 
@@ -148,6 +149,12 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		runtime.removeEventListener?.("online", this.onOnline);
 		this.setStatus("closed");
 		this.teardown();
+		this.cancelBackfillRetries();
+	}
+
+	private cancelBackfillRetries() {
+		for (const t of this.backfillRetries.values()) clearTimeout(t);
+		this.backfillRetries.clear();
 	}
 
 	/**
@@ -184,8 +191,14 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
 	private async open() {
 		this.setStatus("connecting");
-		// A socket that never opened twice in a row usually means a dead token: rotate it first.
-		if (this.failedOpens >= 2 && !(await this.o.http.refresh())) return this.end(401, "session expired");
+		// A socket that never opened twice in a row may mean a dead token: rotate it first. A refresh
+		// that could not reach the server keeps the tokens (the server is down, not the session):
+		// keep backing off; only a refused refresh (tokens cleared) ends the session.
+		if (this.failedOpens >= 2 && !(await this.o.http.refresh())) {
+			if (this.status === "closed") return;
+			if (this.o.http.tokens.get()) return this.scheduleReconnect();
+			return this.end(401, "session expired");
+		}
 		const token = await this.o.http.freshAccessToken();
 		if (this.status === "closed") return;
 		if (!token) return this.end(401, "not logged in");
@@ -203,9 +216,17 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		}
 		this.ws = ws;
 		let opened = false;
+		// A socket that neither opens nor fails (a silently dropped handshake) is given up on too.
+		this.deadline = setTimeout(() => gone(4000, "connect timeout"), this.o.pongTimeoutMs);
+		const gone = (code: number, reason: string) => {
+			if (this.ws !== ws) return;
+			if (!opened) this.failedOpens++;
+			this.onSocketGone(code, reason);
+		};
 		ws.addEventListener("open", () => {
 			if (this.ws !== ws) return;
 			opened = true;
+			this.alive();
 			this.failedOpens = 0;
 			this.startHeartbeat();
 			this.releaseHeld();
@@ -217,13 +238,11 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 			this.alive();
 			this.onFrame(ev.data);
 		});
-		ws.addEventListener("close", (ev: { code: number; reason: string }) => {
-			if (this.ws !== ws) return;
-			if (!opened) this.failedOpens++;
-			this.onSocketGone(ev.code, ev.reason);
-		});
-		// An error is always followed by close, which does the work.
-		ws.addEventListener("error", () => {});
+		ws.addEventListener("close", (ev: { code: number; reason: string }) => gone(ev.code, ev.reason));
+		// Browsers follow an error with close, but Node's WebSocket (undici) reports a refused
+		// connection with error alone and stays CONNECTING: the error has to end the socket itself.
+		// Whichever comes first wins; the other finds the socket replaced and does nothing.
+		ws.addEventListener("error", () => gone(1006, "socket error"));
 	}
 
 	private onSocketGone(code: number, reason: string) {
@@ -235,6 +254,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
 	private end(code: number, reason: string) {
 		this.teardown();
+		this.cancelBackfillRetries();
 		this.setStatus("closed");
 		this.emit("ended", { code, reason });
 	}
@@ -413,9 +433,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 		if (!this.buffering) for (const g of r.gaps) void this.backfill(g);
 	}
 
-	private async backfill(gap: Gap) {
+	private async backfill(gap: Gap, attempt = 0) {
 		if (this.backfilling.has(gap.conversationId)) return;
 		this.backfilling.add(gap.conversationId);
+		let failed = false;
 		try {
 			for (;;) {
 				const after = this.sequencer.lastSeq(gap.conversationId) ?? gap.after;
@@ -429,9 +450,29 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 			}
 		} catch (e) {
 			this.emit("problem", e);
+			failed = true;
 		} finally {
 			this.backfilling.delete(gap.conversationId);
 		}
+		if (failed) this.retryBackfill(gap.conversationId, attempt);
+	}
+
+	/**
+	 * A failed back-fill is tried again after a backoff while the hole is still there: the held
+	 * messages above it would otherwise wait for the next live message or reconnect, which may
+	 * never come (the last message of a burst).
+	 */
+	private retryBackfill(conversationId: string, attempt: number) {
+		if (this.status === "closed" || this.backfillRetries.has(conversationId)) return;
+		const timer = setTimeout(
+			() => {
+				this.backfillRetries.delete(conversationId);
+				const gap = this.sequencer.pendingGaps().find((g) => g.conversationId === conversationId);
+				if (gap && this.status !== "closed") void this.backfill(gap, attempt + 1);
+			},
+			backoffDelay(attempt, this.o.backoff, this.o.random),
+		);
+		this.backfillRetries.set(conversationId, timer);
 	}
 
 	/** POST /sync, then /sync/messages until nothing has more, with live frames held meanwhile. */

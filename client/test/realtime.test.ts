@@ -35,6 +35,10 @@ class FakeSocket {
 	serverNotify(notificationType: string, data: unknown) {
 		this.serverSend("notification", { notificationType, timestamp: 1, data });
 	}
+	/** What Node's WebSocket does when the connection is refused: error, no close, still CONNECTING. */
+	serverRefuse() {
+		this.fire("error", {});
+	}
 	serverClose(code = 1006) {
 		this.readyState = 3;
 		this.fire("close", { code, reason: "" });
@@ -73,11 +77,12 @@ function setup(api: {
 	syncMessages?: SyncApi["messages"];
 	history?: SessionsApi["messages"];
 	seqs?: Record<string, number>;
+	fetch?: typeof fetch;
 }) {
 	const http = new Http({
 		baseUrl: "http://chat.test",
 		tokens: memoryTokenStore({ accessToken: "a.eyJ1c2VySWQiOiJtZSJ9.s", refreshToken: "r", expiresAt: 0 }),
-		fetch: async () => new Response("{}", { status: 500 }),
+		fetch: api.fetch ?? (async () => new Response("{}", { status: 500 })),
 	});
 	const sync = {
 		sync: api.sync ?? (async () => emptySync),
@@ -90,6 +95,7 @@ function setup(api: {
 		sessions,
 		WebSocket: FakeSocket as never,
 		random: () => 0,
+		pongTimeoutMs: 10_000,
 		initialState: { lastSyncTime: 0, seqs: api.seqs ?? {} },
 	});
 	const delivered: string[] = [];
@@ -324,6 +330,92 @@ describe("RealtimeClient", () => {
 		expect((await p1).sequence).toBe(1);
 		expect((await p2).sequence).toBe(2);
 		expect(delivered).toEqual(["c:1", "c:2"]);
+		rt.close();
+	});
+
+	it("reconnects after a refused connection that reports only an error (Node's WebSocket)", async () => {
+		const { rt } = setup({ seqs: { c: 0 } });
+		rt.connect();
+		await flush();
+		FakeSocket.all[0]!.serverOpen();
+		await vi.waitFor(() => expect(rt.status).toBe("live"));
+		const p = rt.send({ conversationId: "c", conversationType: "private", contentType: "text", content: "x" });
+		const [localId] = FakeSocket.all[0]!.sends();
+		FakeSocket.all[0]!.serverClose();
+		await vi.waitFor(() => expect(FakeSocket.all.length).toBe(2));
+		// The server is still down: the attempt errors and stays CONNECTING, with no close event.
+		FakeSocket.all[1]!.serverRefuse();
+		await vi.waitFor(() => expect(FakeSocket.all.length).toBe(3));
+		FakeSocket.all[2]!.serverOpen();
+		expect(FakeSocket.all[2]!.sends()).toEqual([localId]);
+		FakeSocket.all[2]!.serverSend("message.sent", { localId, messageId: "m", sequence: 1, timestamp: 1 });
+		expect((await p).sequence).toBe(1);
+		rt.close();
+	});
+
+	it("keeps retrying while the server is unreachable and ends only when the refresh is refused", async () => {
+		let reachable = false;
+		const refreshes: string[] = [];
+		const { rt } = setup({
+			fetch: async (url) => {
+				refreshes.push(String(url));
+				if (!reachable) throw new TypeError("fetch failed");
+				return new Response(JSON.stringify({ code: 10003, message: "refresh token revoked", data: null }), {
+					status: 401,
+				});
+			},
+		});
+		const ended: number[] = [];
+		rt.on("ended", (e) => ended.push(e.code));
+		rt.connect();
+		// Two attempts in a row never open; from then on each attempt first tries a token refresh,
+		// which cannot reach the server either: that is an outage, not an expired session.
+		for (let i = 0; i < 2; i++) {
+			await vi.waitFor(() => expect(FakeSocket.all.length).toBe(i + 1));
+			FakeSocket.all[i]!.serverRefuse();
+		}
+		await vi.waitFor(() => expect(refreshes.length).toBeGreaterThanOrEqual(3));
+		expect(ended).toEqual([]);
+		expect(rt.status).not.toBe("closed");
+		// The server answers again and refuses the refresh token: now the session is over.
+		reachable = true;
+		await vi.waitFor(() => expect(ended).toEqual([401]));
+		expect(rt.status).toBe("closed");
+	});
+
+	it("gives up on a handshake that never completes and tries again", async () => {
+		vi.useFakeTimers();
+		const { rt } = setup({});
+		rt.connect();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(FakeSocket.all.length).toBe(1);
+		await vi.advanceTimersByTimeAsync(10_001);
+		expect(FakeSocket.all.length).toBe(2);
+		FakeSocket.all[1]!.serverOpen();
+		// Once open, the connect deadline is gone: no new socket while the heartbeat is answered.
+		await vi.advanceTimersByTimeAsync(20_000);
+		expect(FakeSocket.all.length).toBe(2);
+		rt.close();
+	});
+
+	it("retries a failed back-fill on its own, with no further live message to trigger it", async () => {
+		let calls = 0;
+		const { rt, delivered } = setup({
+			seqs: { c: 1 },
+			history: async () => {
+				// The first request dies with the connection (e.g. the server restarts mid-request).
+				if (++calls === 1) throw new ApiError(0, 0, "fetch failed");
+				return { list: [msg("c", 2), msg("c", 3)], hasMore: false };
+			},
+		});
+		rt.connect();
+		await flush();
+		FakeSocket.all[0]!.serverOpen();
+		await vi.waitFor(() => expect(rt.status).toBe("live"));
+		// The last message of a burst arrives with a hole below it; nothing else follows.
+		FakeSocket.all[0]!.serverNotify("message.new", msg("c", 4));
+		await vi.waitFor(() => expect(delivered).toEqual(["c:2", "c:3", "c:4"]));
+		expect(calls).toBe(2);
 		rt.close();
 	});
 });
