@@ -213,6 +213,24 @@ describe("authentication matrix", () => {
 	it("refuses a user token on every admin route", async () => {
 		for (const op of adminOps) expectRefused(await send(op, { token: t.valid }), keyOf(op), [401, 403]);
 	});
+	it("refuses a logged-out or disabled admin's token on every admin route", async () => {
+		const sup = await superadminToken();
+		const username = `authzgone${crypto.randomUUID().slice(0, 8)}`;
+		const created = await ok("POST", "/admin/admins", {
+			token: sup,
+			body: { username, password: "Str0ngPass1", role: "superadmin" },
+		});
+		const login = async () =>
+			(await ok("POST", "/admin/auth/login", { body: { username, password: "Str0ngPass1" } })).token as string;
+		const loggedOut = await login();
+		const disabled = await login();
+		await ok("POST", "/admin/auth/logout", { token: loggedOut });
+		await ok("PUT", `/admin/admins/${created.adminId}/status`, { token: sup, body: { status: 0 } });
+		for (const op of adminOps) {
+			expectRefused(await send(op, { token: loggedOut }), `${keyOf(op)} logged out`, [401], [12105]);
+			expectRefused(await send(op, { token: disabled }), `${keyOf(op)} disabled`, [401, 403], [12102, 12105]);
+		}
+	});
 	it("refuses an operator on every superadmin-only route with 12106", async () => {
 		const operator = (await adminOf("operator")).token;
 		for (const key of SUPERADMIN_ONLY) {
