@@ -3,14 +3,16 @@ import { decodeJwt, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../workers/app";
 import { type Operation, operations } from "../workers/lib/openapi";
+import { superadminToken } from "./fixtures/admin";
 import { BASE, ok } from "./fixtures/api";
 import {
-	adminToken,
+	adminOf,
 	disableUser,
 	fillPath,
 	PUBLIC_ROUTES,
 	pathParams,
 	RESOURCE_ROUTES,
+	SUPERADMIN_ONLY,
 	TOKEN_TRANSPORT,
 } from "./fixtures/route-table";
 import { loginDevice, registerUser } from "./fixtures/users";
@@ -37,6 +39,7 @@ interface Attempt {
 	authorization?: string;
 	token?: string;
 	params?: Record<string, string>;
+	query?: string;
 	body?: unknown;
 }
 
@@ -45,13 +48,13 @@ async function send(op: Operation, a: Attempt) {
 	const params = a.params ?? Object.fromEntries(pathParams(op.path).map((p) => [p, "1"]));
 	const path = fillPath(op.path, params);
 	const headers: Record<string, string> = {};
-	let url = `${BASE}${path}`;
+	let url = `${BASE}${path}${a.query ? `?${a.query}` : ""}`;
 	if (TOKEN_TRANSPORT[keyOf(op)] === "ws-query") {
 		headers.Upgrade = "websocket";
 		const token = a.token ?? a.authorization?.replace(/^\S+ /, "");
 		if (token !== undefined) url += `?token=${encodeURIComponent(token)}`;
 	} else if (a.authorization !== undefined) headers.Authorization = a.authorization;
-	else if (a.token !== undefined) headers.Authorization = `Bearer ${a.token}`;
+	else if (a.token) headers.Authorization = `Bearer ${a.token}`;
 	let body: string | undefined;
 	if (a.body !== undefined) {
 		body = JSON.stringify(a.body);
@@ -196,25 +199,46 @@ describe("authentication matrix", () => {
 		});
 
 		it("lets a valid token past authentication (the matrix is not vacuous)", async () => {
-			const res = await send(op, { token: admin ? await adminToken() : t.valid });
+			const res = await send(op, { token: admin ? await superadminToken() : t.valid });
 			expect(res.status, `${key}: ${res.text.slice(0, 200)}`).not.toBe(401);
 			if (res.envelope) expect(TOKEN_CODES.has(res.envelope.code), res.envelope.message).toBe(false);
 		});
 	});
 
-	it.skipIf(adminOps.length === 0)("refuses an admin token on every user route", async () => {
-		const admin = await adminToken();
+	it("refuses an admin token on every user route", async () => {
+		expect(adminOps.length).toBeGreaterThan(0);
+		const admin = await superadminToken();
 		for (const op of userOps) expectRefused(await send(op, { token: admin }), keyOf(op), [401, 403]);
 	});
-	it.skipIf(adminOps.length === 0)("refuses a user token on every admin route", async () => {
+	it("refuses a user token on every admin route", async () => {
 		for (const op of adminOps) expectRefused(await send(op, { token: t.valid }), keyOf(op), [401, 403]);
 	});
-	it.runIf(adminOps.length === 0)(
-		"admin rows: no route has auth 'admin' yet — the two admin rows above are skipped until admin routes are merged",
-		() => {
-			expect(adminOps).toEqual([]);
-		},
-	);
+	it("refuses a logged-out or disabled admin's token on every admin route", async () => {
+		const sup = await superadminToken();
+		const username = `authzgone${crypto.randomUUID().slice(0, 8)}`;
+		const created = await ok("POST", "/admin/admins", {
+			token: sup,
+			body: { username, password: "Str0ngPass1", role: "superadmin" },
+		});
+		const login = async () =>
+			(await ok("POST", "/admin/auth/login", { body: { username, password: "Str0ngPass1" } })).token as string;
+		const loggedOut = await login();
+		const disabled = await login();
+		await ok("POST", "/admin/auth/logout", { token: loggedOut });
+		await ok("PUT", `/admin/admins/${created.adminId}/status`, { token: sup, body: { status: 0 } });
+		for (const op of adminOps) {
+			expectRefused(await send(op, { token: loggedOut }), `${keyOf(op)} logged out`, [401], [12105]);
+			expectRefused(await send(op, { token: disabled }), `${keyOf(op)} disabled`, [401, 403], [12102, 12105]);
+		}
+	});
+	it("refuses an operator on every superadmin-only route with 12106", async () => {
+		const operator = (await adminOf("operator")).token;
+		for (const key of SUPERADMIN_ONLY) {
+			const op = adminOps.find((o) => keyOf(o) === key);
+			expect(op, `${key} is not an admin route`).toBeDefined();
+			expectRefused(await send(op!, { token: operator, body: {} }), key, [403], [12106]);
+		}
+	});
 });
 
 describe("resource authorization", () => {
@@ -231,10 +255,10 @@ describe("resource authorization", () => {
 			for (const s of scenarios) {
 				const what = `${key} as ${s.as}`;
 				const actor = s.actor ?? stranger;
-				const res = await send(op, { token: actor.token, params: s.params, body: s.body });
+				const res = await send(op, { token: actor.token, params: s.params, query: s.query, body: s.body });
 				expect(res.envelope, `${what}: ${res.text.slice(0, 200)}`).not.toBeNull();
 				if (entry.openToAnyUser) expect(res.status, `${what}: ${res.text.slice(0, 200)}`).toBeLessThan(500);
-				else expectRefused(res, what, s.denied ?? [403, 404]);
+				else expectRefused(res, what, s.denied ?? [403, 404], s.codes);
 				const everything = `${res.text}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}`;
 				for (const secret of s.secrets) expect(everything, `${what} leaked ${secret}`).not.toContain(secret);
 				await s.unchanged?.();
