@@ -625,16 +625,16 @@ export class Conversation extends DurableObject<Bindings> {
 		const row = this.findVisible(userId, messageId);
 		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
 		const t = nowSeconds();
-		if (row.status !== 1) {
-			const role = this.memberMap().get(userId)?.role;
-			const moderator = access.kind === "group" && (role === "owner" || role === "admin");
-			if (!moderator) {
-				if (row.sender_id !== userId) return fail(50106, "only the sender may recall this message");
-				if (t - row.created_at > recallWindow)
-					return fail(50104, `messages can only be recalled within ${recallWindow} seconds`);
-			}
-			this.sql.exec("UPDATE messages SET status = 1, content = '' WHERE seq = ?", row.seq);
+		const role = this.memberMap().get(userId)?.role;
+		const moderator = access.kind === "group" && (role === "owner" || role === "admin");
+		if (!moderator) {
+			if (row.sender_id !== userId) return fail(50106, "only the sender may recall this message");
+			if (row.status !== 1 && t - row.created_at > recallWindow)
+				return fail(50104, `messages can only be recalled within ${recallWindow} seconds`);
 		}
+		// Already recalled: nothing changes and nothing is announced again.
+		if (row.status === 1) return { ok: true, recalledAt: t };
+		this.sql.exec("UPDATE messages SET status = 1, content = '' WHERE seq = ?", row.seq);
 		const members = [...this.memberMap().keys()];
 		await notify(this.env, members, "message.recalled", {
 			messageId,
