@@ -136,7 +136,9 @@ export class Http {
 		try {
 			return await this.fetchImpl(this.url(path, opts.query), { method, headers, body, signal: opts.signal });
 		} catch (e) {
-			throw new ApiError(0, 0, e instanceof Error ? e.message : "request failed");
+			// Node's fetch says only "fetch failed"; the cause (ECONNRESET, ECONNREFUSED…) is what helps.
+			const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
+			throw new ApiError(0, 0, e instanceof Error ? `${e.message}${cause}` : "request failed");
 		}
 	}
 
