@@ -33,8 +33,6 @@ type FrameHandler = (hub: UserHub, ws: WebSocket, info: SocketInfo, payload: unk
 
 const deviceTag = (deviceId: string) => `device:${deviceId}`;
 
-/** How long conversation-list changes may sit in memory before the alarm writes them. */
-const FLUSH_DELAY_MS = 2000;
 /** A device may repeat the same typing state for a conversation at most this often. */
 const TYPING_INTERVAL_MS = 3000;
 
@@ -58,10 +56,19 @@ export class UserHub extends DurableObject<Bindings> {
 	};
 
 	private sql: SqlStorage;
-	/** The conversation-list index: the truth is in memory, storage trails it by at most one flush. */
+	/**
+	 * The conversation-list index, in memory. Storage holds only what cannot be derived: which
+	 * conversations the user has (written when one is new to the hub) and the pin/mute/delete
+	 * flags (written when they change). Last message, time and read position are the
+	 * Conversations' and are never written here per message (DESIGN.md: one commit per message);
+	 * a new instance takes them back from the Conversations (`hydrate`).
+	 */
 	private sessions = new Map<string, SessionRow>();
-	private dirty = new Set<string>();
-	private flushScheduled = false;
+	/** Settles once the rows loaded at start-up carry the Conversations' current state. */
+	private hydrated: Promise<void> | null = null;
+	private needsHydration = false;
+	/** Set by an alarm left by the previous design (rows flushed in batches): also ask D1 which conversations exist. */
+	private legacyUnflushed = false;
 	private selfId: string | null = null;
 	/** Sends of one device go to their Conversation one after another, so a device's order is kept. */
 	private sendChains = new Map<string, Promise<void>>();
@@ -84,8 +91,14 @@ export class UserHub extends DurableObject<Bindings> {
 			}
 			this.selfId =
 				this.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'userId'").toArray()[0]?.value ?? null;
-			// A pending flush alarm at start-up means the previous instance ended with unwritten changes.
-			if ((await ctx.storage.getAlarm()) !== null) await this.rebuild();
+			this.needsHydration = this.sessions.size > 0;
+			// An alarm at start-up was set by the batched flush this hub used before: the previous
+			// instance may have ended with conversations it never wrote, so D1 lists them too.
+			if ((await ctx.storage.getAlarm()) !== null) {
+				this.legacyUnflushed = true;
+				this.needsHydration = this.selfId !== null;
+				await ctx.storage.deleteAlarm();
+			}
 		});
 	}
 
@@ -312,6 +325,8 @@ export class UserHub extends DurableObject<Bindings> {
 			}
 		}
 		if (messages.some((m) => m.data.senderId !== userId)) {
+			// The total counts every session, so a new instance first takes back the others' state.
+			await this.ready();
 			this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", this.unreadData(row))), null);
 		}
 		return { reached: this.ctx.getWebSockets().length, muted: row.isMuted };
@@ -323,6 +338,7 @@ export class UserHub extends DurableObject<Bindings> {
 		summary: ConversationSummary,
 		excludeDevice: string | null,
 	): Promise<{ unreadCount: number; totalUnread: number }> {
+		await this.ready();
 		const row = this.upsert(userId, summary);
 		const data = this.unreadData(row);
 		this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", data)), excludeDevice);
@@ -330,6 +346,7 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	async listSessions(limit: number, updatedBefore?: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
+		await this.ready();
 		const rows = [...this.sessions.values()]
 			.filter((r) => isVisible(r) && (updatedBefore === undefined || r.updatedAt < updatedBefore))
 			.sort(sessionOrder);
@@ -338,6 +355,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Sessions changed at or after `since` (0 = the most relevant `limit`), for /sync. */
 	async sessionsSince(since: number, limit: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
+		await this.ready();
 		const rows = [...this.sessions.values()]
 			.filter((r) => isVisible(r) && (since === 0 || r.updatedAt >= since))
 			.sort(sessionOrder);
@@ -345,11 +363,13 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	async getSession(conversationId: string): Promise<SessionData | null> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		return row && isVisible(row) ? toSession(row) : null;
 	}
 
 	async totalUnread(): Promise<number> {
+		await this.ready();
 		let total = 0;
 		for (const r of this.sessions.values()) if (isVisible(r) && !r.isMuted) total += unreadOf(r);
 		return total;
@@ -357,6 +377,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Pin/mute are rare user actions: written at once, then the user's other devices are told. */
 	async setPinned(conversationId: string, pinned: boolean, excludeDevice: string): Promise<SessionData | null> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		if (!row || !isVisible(row)) return null;
 		row.isPinned = pinned;
@@ -373,6 +394,7 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	async setMuted(conversationId: string, muted: boolean, excludeDevice: string): Promise<SessionData | null> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		if (!row || !isVisible(row)) return null;
 		row.isMuted = muted;
@@ -387,6 +409,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Hides the session until a newer message arrives. */
 	async deleteSession(conversationId: string, excludeDevice: string): Promise<void> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		if (row) {
 			row.deletedSeq = row.lastSeq;
@@ -401,10 +424,8 @@ export class UserHub extends DurableObject<Bindings> {
 		);
 	}
 
-	async alarm(): Promise<void> {
-		this.flushScheduled = false;
-		this.flush();
-	}
+	/** Only an alarm set by the former batched flush can fire; start-up already handled it. */
+	async alarm(): Promise<void> {}
 
 	private unreadData(row: SessionRow) {
 		let total = 0;
@@ -412,10 +433,15 @@ export class UserHub extends DurableObject<Bindings> {
 		return { sessionId: row.conversationId, unreadCount: unreadOf(row), totalUnread: total };
 	}
 
-	/** Applies a Conversation's state (never goes backwards), marks the row for the next flush. */
-	private upsert(userId: string, summary: ConversationSummary, markDirty = true): SessionRow {
+	/**
+	 * Applies a Conversation's state (never goes backwards), in memory. A conversation new to
+	 * this hub is written (its ID and flags): that is the only write a message can cause here,
+	 * once per user and conversation.
+	 */
+	private upsert(userId: string, summary: ConversationSummary): SessionRow {
 		const t = seconds();
 		let row = this.sessions.get(summary.conversationId);
+		const isNew = !row;
 		if (!row) {
 			row = {
 				conversationId: summary.conversationId,
@@ -445,36 +471,38 @@ export class UserHub extends DurableObject<Bindings> {
 		}
 		row.readSeq = Math.min(row.lastSeq, Math.max(row.readSeq, summary.readSeq));
 		row.updatedAt = t;
-		if (markDirty) this.markDirty(userId, row.conversationId);
+		if (isNew) {
+			// One implicit commit: the hub remembers who it is with its first conversation.
+			if (!this.selfId && userId) {
+				this.selfId = userId;
+				this.sql.exec("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('userId', ?)", userId);
+			}
+			this.persist(row);
+		}
 		return row;
 	}
 
-	private markDirty(userId: string, conversationId: string): void {
-		this.dirty.add(conversationId);
-		if (this.flushScheduled) return;
-		this.flushScheduled = true;
-		// Same implicit commit as the alarm: the hub remembers who it is before anything is pending.
-		if (!this.selfId && userId) {
-			this.selfId = userId;
-			this.sql.exec("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('userId', ?)", userId);
+	/** Applies a Conversation's state found on start-up; `updatedAt` moves only if something changed. */
+	private refresh(summary: ConversationSummary): void {
+		const row = this.sessions.get(summary.conversationId);
+		if (!row) {
+			if (this.selfId) this.upsert(this.selfId, summary);
+			return;
 		}
-		void this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+		const before = `${row.lastSeq}|${row.readSeq}|${row.lastMessageId}|${row.lastMessageContent}`;
+		if (summary.lastSeq >= row.lastSeq) {
+			row.lastSeq = summary.lastSeq;
+			row.lastMessageId = summary.lastMessageId;
+			row.lastMessageContent = summary.lastMessageContent;
+			row.lastMessageTime = summary.lastMessageTime;
+		}
+		row.readSeq = Math.min(row.lastSeq, Math.max(row.readSeq, summary.readSeq));
+		if (before !== `${row.lastSeq}|${row.readSeq}|${row.lastMessageId}|${row.lastMessageContent}`)
+			row.updatedAt = seconds();
 	}
 
-	private flush(): void {
-		if (!this.dirty.size) return;
-		const ids = [...this.dirty];
-		this.dirty.clear();
-		this.ctx.storage.transactionSync(() => {
-			for (const id of ids) {
-				const row = this.sessions.get(id);
-				if (row) this.writeRow(row);
-			}
-		});
-	}
-
+	/** Stores the row's flags (and the snapshot of its last message, a fallback if its Conversation cannot answer). */
 	private persist(row: SessionRow): void {
-		this.dirty.delete(row.conversationId);
 		this.writeRow(row);
 	}
 
@@ -486,30 +514,39 @@ export class UserHub extends DurableObject<Bindings> {
 		);
 	}
 
+	/** Resolves once the index is complete (see `hydrate`); free after the first time. */
+	private ready(): Promise<void> {
+		if (!this.needsHydration) return Promise.resolve();
+		this.hydrated ??= this.hydrate().finally(() => {
+			this.hydrated = null;
+		});
+		return this.hydrated;
+	}
+
 	/**
-	 * Rebuilds the index from the Conversations after an instance ended with unflushed changes:
-	 * every conversation already listed plus every friend pair and group from D1 (the only D1
-	 * read of the hub, and only on this recovery path). Pin/mute/delete flags were written at
-	 * once, so they survive; last messages and read positions come back from the Conversations.
+	 * A new instance knows the user's conversations and flags from storage; their last message
+	 * and read position are asked of each Conversation (in parallel, once per instance, on the
+	 * first request that needs the whole list — live delivery never waits for it). An instance
+	 * left by the former batched flush also asks D1 for every friend pair and group.
 	 */
-	private async rebuild(): Promise<void> {
+	private async hydrate(): Promise<void> {
 		const userId = this.selfId;
-		if (userId) {
-			const ids = new Set(this.sessions.keys());
-			for (const id of await conversationIdsOf(this.env, userId)) ids.add(id);
-			const summaries = await Promise.all(
-				[...ids].map((id) =>
-					conversationFor(this.env, id)
-						.summaryFor(id, userId)
-						.catch(() => null),
-				),
-			);
-			for (const s of summaries) if (s) this.upsert(userId, s, false);
-			this.ctx.storage.transactionSync(() => {
-				for (const row of this.sessions.values()) this.writeRow(row);
-			});
+		if (!userId) {
+			this.needsHydration = false;
+			return;
 		}
-		await this.ctx.storage.deleteAlarm();
+		const ids = new Set(this.sessions.keys());
+		if (this.legacyUnflushed) for (const id of await conversationIdsOf(this.env, userId)) ids.add(id);
+		const summaries = await Promise.all(
+			[...ids].map((id) =>
+				conversationFor(this.env, id)
+					.summaryFor(id, userId)
+					.catch(() => null),
+			),
+		);
+		for (const s of summaries) if (s) this.refresh(s);
+		this.needsHydration = false;
+		this.legacyUnflushed = false;
 	}
 
 	private deliverText(text: string, excludeDevice: string | null): number {

@@ -1,4 +1,4 @@
-import { env, evictDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ok } from "./fixtures/api";
 import { chatUser, newIn, sendWs } from "./fixtures/chat";
@@ -73,5 +73,27 @@ describe("eviction loses nothing", () => {
 			[g, 7],
 			[ab, 3],
 		]);
+	});
+});
+
+describe("a message costs no storage write in the members' hubs", () => {
+	it("writes a conversation to the hub once, when it is new, and derives the rest from the Conversation after eviction", async () => {
+		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
+		const ab = await makeFriends(alice, bob);
+		for (let i = 1; i <= 3; i++) {
+			await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: `m${i}` });
+		}
+		await bob.b.waitFor((s) => seqsIn(s, ab).includes(3) || undefined, 5000, "message 3");
+		const stored = await runInDurableObject(hub(bob.userId), async (_o, state) => ({
+			rows: state.storage.sql.exec<{ row: string }>("SELECT row FROM sessions").toArray(),
+			alarm: await state.storage.getAlarm(),
+		}));
+		// Only the first message's state was written (the row is new then); no flush is pending.
+		expect(stored.rows.map((r) => JSON.parse(r.row).lastSeq)).toEqual([1]);
+		expect(stored.alarm).toBeNull();
+		expect((await ok("GET", `/sessions/${ab}`, { token: bob.token })).unreadCount).toBe(3);
+		await evictDurableObject(hub(bob.userId));
+		const session = await ok("GET", `/sessions/${ab}`, { token: bob.token });
+		expect([session.lastSeq, session.unreadCount, session.lastMessageContent]).toEqual([3, 3, "m3"]);
 	});
 });
