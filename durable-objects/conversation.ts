@@ -7,10 +7,16 @@ import { loadGroupSnapshot, loadPrivateSnapshot } from "../workers/services/conv
 import { mayReferenceFiles, recordFileReferences } from "../workers/services/files";
 import { hubFor } from "../workers/services/hubs";
 import { newMessageId, previewOf, resolveContentType, utf8Length } from "../workers/services/message-format";
-import { notify } from "../workers/services/notify";
+import { notificationFrame, notify } from "../workers/services/notify";
 import { addMessageCount, utcDay } from "../workers/services/stats";
 import { getConfigValue } from "../workers/services/system-config";
-import type { ConversationKind, ConversationSummary, FanoutMessage, SendResult } from "./messaging-types";
+import type {
+	ConversationKind,
+	ConversationSummary,
+	FanoutMessage,
+	MessageNewData,
+	SendResult,
+} from "./messaging-types";
 
 export interface ConversationMember {
 	userId: string;
@@ -74,6 +80,7 @@ export class Conversation extends DurableObject<Bindings> {
 	private readsCache = new Map<string, number>();
 	/** Meta of a lazily loaded refusal, never stored (see ensureSynced); a sync replaces it. */
 	private volatileMeta = new Map<string, string>();
+	private metaCache: Map<string, string> | null = null;
 	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
 	private outbox: { message: MessageData; originDevice: string | null; preview: string }[] = [];
 	private draining: Promise<void> | null = null;
@@ -144,6 +151,7 @@ export class Conversation extends DurableObject<Bindings> {
 			this.seedReads(snapshot.members.map((m) => m.userId));
 		});
 		this.membersCache = null;
+		this.metaCache = null;
 		this.volatileMeta.clear();
 	}
 
@@ -160,6 +168,7 @@ export class Conversation extends DurableObject<Bindings> {
 			this.seedReads(snapshot.users);
 		});
 		this.membersCache = null;
+		this.metaCache = null;
 		this.volatileMeta.clear();
 	}
 
@@ -434,37 +443,73 @@ export class Conversation extends DurableObject<Bindings> {
 		const kind = last.conversationType;
 		const members = [...this.memberMap().keys()];
 		const pushes: PushJob[] = [];
-		const lastRow = this.lastRow();
+		// Each frame is serialised once per message, not once per member.
+		const built = batch.map((b) => {
+			const card = this.cards.get(b.message.senderId);
+			const data: MessageNewData = {
+				...b.message,
+				senderInfo: { userId: b.message.senderId, nickname: card?.nickname ?? "", avatar: card?.avatar ?? "" },
+			};
+			const mentionFrame = b.message.atUsers.length
+				? JSON.stringify(
+						notificationFrame("message.mentioned", {
+							messageId: data.messageId,
+							conversationId: data.conversationId,
+							conversationType: data.conversationType,
+							fromUserId: data.senderId,
+							content: b.preview,
+							sequence: data.sequence,
+							sentAt: data.createdAt,
+						}),
+					)
+				: null;
+			return { ...b, frame: JSON.stringify(notificationFrame("message.new", data)), mentionFrame };
+		});
+		const plain: FanoutMessage[] = built.map((b) => ({
+			senderId: b.message.senderId,
+			frame: b.frame,
+			excludeDevice: null,
+			mentionFrame: null,
+		}));
+		const personal = (userId: string): FanoutMessage[] => {
+			if (!built.some((b) => b.message.senderId === userId || b.message.atUsers.includes(userId))) return plain;
+			return built.map((b) => ({
+				senderId: b.message.senderId,
+				frame: b.frame,
+				excludeDevice: b.message.senderId === userId ? b.originDevice : null,
+				mentionFrame: b.message.atUsers.includes(userId) && b.message.senderId !== userId ? b.mentionFrame : null,
+			}));
+		};
+		// The newest message of the batch is the conversation's last one: no read of it back.
+		const lastRow = {
+			message_id: last.messageId,
+			content_type: last.contentType,
+			content: last.content,
+			status: last.status,
+			created_at: last.createdAt,
+			seq: last.sequence,
+		};
+		// Unread counts are pushed per member only where a conversation is small (see UserHub.applyMessages).
+		const unreadUpdate = kind === "private" || members.length <= SMALL_GROUP_LIMIT;
 		await Promise.all(
 			members.map(async (userId) => {
-				const messages: FanoutMessage[] = batch.map((b) => {
-					const card = this.cards.get(b.message.senderId);
-					return {
-						data: {
-							...b.message,
-							senderInfo: { userId: b.message.senderId, nickname: card?.nickname ?? "", avatar: card?.avatar ?? "" },
-						},
-						excludeDevice: b.message.senderId === userId ? b.originDevice : null,
-						mentioned: b.message.atUsers.includes(userId) && b.message.senderId !== userId,
-						preview: b.preview,
-					};
-				});
 				try {
 					const res = await hubFor(this.env, userId).applyMessages(
 						userId,
 						this.summaryOf(kind, convId, userId, lastRow),
-						messages,
+						personal(userId),
+						unreadUpdate,
 					);
-					const incoming = messages.filter((m) => m.data.senderId !== userId);
+					const incoming = built.filter((b) => b.message.senderId !== userId);
 					if (res.reached === 0 && !res.muted && incoming.length) {
 						const newest = incoming[incoming.length - 1]!;
-						const mentioned = incoming.some((m) => m.mentioned);
+						const mentioned = incoming.some((b) => b.message.atUsers.includes(userId));
 						pushes.push(
 							pushJob(
 								userId,
 								mentioned ? "message.mentioned" : "message.new",
 								newest.preview,
-								{ messageId: newest.data.messageId, senderId: newest.data.senderId, conversationType: kind },
+								{ messageId: newest.message.messageId, senderId: newest.message.senderId, conversationType: kind },
 								convId,
 							),
 						);
@@ -502,7 +547,9 @@ export class Conversation extends DurableObject<Bindings> {
 		kind: ConversationKind,
 		convId: string,
 		userId: string,
-		last: MessageRow | undefined = this.lastRow(),
+		last:
+			| Pick<MessageRow, "seq" | "message_id" | "content_type" | "content" | "status" | "created_at">
+			| undefined = this.lastRow(),
 	): ConversationSummary {
 		return {
 			conversationId: convId,
@@ -511,8 +558,8 @@ export class Conversation extends DurableObject<Bindings> {
 			lastMessageId: last?.message_id ?? "",
 			lastMessageContent: last ? previewOf(last.content_type, last.content, last.status) : "",
 			lastMessageTime: last?.created_at ?? 0,
-			lastSeq: this.lastSeq,
-			readSeq: Math.min(this.readsCache.get(userId) ?? 0, this.lastSeq),
+			lastSeq: last?.seq ?? this.lastSeq,
+			readSeq: Math.min(this.readsCache.get(userId) ?? 0, last?.seq ?? this.lastSeq),
 		};
 	}
 
@@ -725,6 +772,7 @@ export class Conversation extends DurableObject<Bindings> {
 	// ---- meta ----
 
 	protected setMeta(key: string, value: string): void {
+		this.metaCache = null;
 		this.sql.exec(
 			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 			key,
@@ -732,9 +780,15 @@ export class Conversation extends DurableObject<Bindings> {
 		);
 	}
 
+	/** Meta changes only through setMeta (syncs), so every send reads it from memory. */
 	protected getMeta(key: string): string | null {
-		const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
-		return stored ?? this.volatileMeta.get(key) ?? null;
+		this.metaCache ??= new Map(
+			this.sql
+				.exec<{ key: string; value: string }>("SELECT key, value FROM meta")
+				.toArray()
+				.map((r) => [r.key, r.value]),
+		);
+		return this.metaCache.get(key) ?? this.volatileMeta.get(key) ?? null;
 	}
 }
 

@@ -302,29 +302,23 @@ export class UserHub extends DurableObject<Bindings> {
 
 	// ---- conversation-list index (RPC from Conversations and routes) ----
 
-	/** A Conversation stored messages: update this member's row (memory) and deliver them live. */
-	async applyMessages(userId: string, summary: ConversationSummary, messages: FanoutMessage[]): Promise<FanoutResult> {
+	/**
+	 * A Conversation stored messages: update this member's row (memory) and deliver them live.
+	 * `unreadUpdate` is false for groups above SMALL_GROUP_LIMIT: there clients count unread from
+	 * `message.new` sequences, and the hub is spared a second frame per member per message.
+	 */
+	async applyMessages(
+		userId: string,
+		summary: ConversationSummary,
+		messages: FanoutMessage[],
+		unreadUpdate = true,
+	): Promise<FanoutResult> {
 		const row = this.upsert(userId, summary);
 		for (const m of messages) {
-			this.deliverText(JSON.stringify(notificationFrame("message.new", m.data)), m.excludeDevice);
-			if (m.mentioned) {
-				this.deliverText(
-					JSON.stringify(
-						notificationFrame("message.mentioned", {
-							messageId: m.data.messageId,
-							conversationId: m.data.conversationId,
-							conversationType: m.data.conversationType,
-							fromUserId: m.data.senderId,
-							content: m.preview,
-							sequence: m.data.sequence,
-							sentAt: m.data.createdAt,
-						}),
-					),
-					null,
-				);
-			}
+			this.deliverText(m.frame, m.excludeDevice);
+			if (m.mentionFrame) this.deliverText(m.mentionFrame, null);
 		}
-		if (messages.some((m) => m.data.senderId !== userId)) {
+		if (unreadUpdate && messages.some((m) => m.senderId !== userId)) {
 			// The total counts every session, so a new instance first takes back the others' state.
 			await this.ready();
 			this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", this.unreadData(row))), null);
