@@ -262,14 +262,52 @@ export class Conversation extends DurableObject<Bindings> {
 	// ---- sending ----
 
 	async send(input: SendInput): Promise<SendResult> {
-		const convId = input.conversationId;
+		return (await this.sendBatch([input]))[0]!;
+	}
+
+	/**
+	 * Stores several messages of one sender in one commit, in the given order (a device's
+	 * pipelined sends, see UserHub.onSend); each gets its own result. The checks and stores run
+	 * with no await in between, so concurrent senders interleave only between batches.
+	 */
+	async sendBatch(inputs: SendInput[]): Promise<SendResult[]> {
+		const first = inputs[0];
+		if (!first) return [];
+		const convId = first.conversationId;
 		const kind = await this.ensureSynced(convId);
-		if (!kind) return fail(SendCodes.ConversationNotFound, "conversation not found");
+		if (!kind) return inputs.map(() => fail(SendCodes.ConversationNotFound, "conversation not found"));
+		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
+		const card = await this.senderCard(first.senderId);
+		const seqBefore = this.lastSeq;
+		const stored: { message: MessageData; originDevice: string | null; preview: string }[] = [];
+		let results: SendResult[] = [];
+		try {
+			this.ctx.storage.transactionSync(() => {
+				results = inputs.map((input) => this.storeOne(kind, input, stored));
+			});
+		} catch (e) {
+			this.lastSeq = seqBefore;
+			throw e;
+		}
+		if (stored.length) {
+			this.armCountFlush();
+			for (const m of stored) this.readsCache.set(m.message.senderId, m.message.sequence);
+			this.outbox.push(...stored);
+			this.cards.set(first.senderId, card);
+			this.startDrain();
+		}
+		return results;
+	}
+
+	/** Checks and stores one message inside the batch's transaction; appends it to `stored`. */
+	private storeOne(
+		kind: ConversationKind,
+		input: SendInput,
+		stored: { message: MessageData; originDevice: string | null; preview: string }[],
+	): SendResult {
+		const convId = input.conversationId;
 		if (kind !== input.conversationType)
 			return fail(SendCodes.BadInput, `conversationType must be ${kind} for this conversation`);
-		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
-		const card = await this.senderCard(input.senderId);
-
 		// A retry of an accepted message returns the original ack, whatever changed since.
 		if (input.localId) {
 			const prior = this.sql
@@ -301,41 +339,37 @@ export class Conversation extends DurableObject<Bindings> {
 		const createdAt = nowSeconds();
 		const seq = this.lastSeq + 1;
 		const messageId = newMessageId(convId, seq);
-		this.ctx.storage.transactionSync(() => {
+		this.sql.exec(
+			`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+			seq,
+			messageId,
+			input.senderId,
+			contentType,
+			input.content,
+			input.replyTo,
+			JSON.stringify(atUsers),
+			createdAt,
+		);
+		if (input.localId)
 			this.sql.exec(
-				`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-				seq,
-				messageId,
+				"INSERT INTO local_ids (sender_id, local_id, seq) VALUES (?, ?, ?)",
 				input.senderId,
-				contentType,
-				input.content,
-				input.replyTo,
-				JSON.stringify(atUsers),
-				createdAt,
-			);
-			if (input.localId)
-				this.sql.exec(
-					"INSERT INTO local_ids (sender_id, local_id, seq) VALUES (?, ?, ?)",
-					input.senderId,
-					input.localId,
-					seq,
-				);
-			// The sender has read everything up to their own message: same commit, no extra write.
-			this.sql.exec(
-				"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
-				input.senderId,
+				input.localId,
 				seq,
 			);
-			// Counted for the admin stats in the same commit; D1 hears of it in batches (see alarm).
-			this.sql.exec(
-				"INSERT INTO uncounted (day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = n + 1",
-				utcDay(createdAt),
-			);
-		});
-		this.armCountFlush();
+		// The sender has read everything up to their own message: same commit, no extra write.
+		this.sql.exec(
+			"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
+			input.senderId,
+			seq,
+		);
+		// Counted for the admin stats in the same commit; D1 hears of it in batches (see alarm).
+		this.sql.exec(
+			"INSERT INTO uncounted (day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = n + 1",
+			utcDay(createdAt),
+		);
 		this.lastSeq = seq;
-		this.readsCache.set(input.senderId, seq);
 
 		const message: MessageData = {
 			messageId,
@@ -351,9 +385,7 @@ export class Conversation extends DurableObject<Bindings> {
 			createdAt,
 			timestamp: createdAt,
 		};
-		this.outbox.push({ message, originDevice: input.originDevice, preview: previewOf(contentType, input.content) });
-		this.cards.set(input.senderId, card);
-		this.startDrain();
+		stored.push({ message, originDevice: input.originDevice, preview: previewOf(contentType, input.content) });
 		return {
 			ok: true,
 			duplicate: false,

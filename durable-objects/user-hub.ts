@@ -18,7 +18,8 @@ import {
 	toSession,
 	unreadOf,
 } from "../workers/services/session-index";
-import type { ConversationSummary, FanoutMessage, FanoutResult } from "./messaging-types";
+import type { SendInput } from "./conversation";
+import type { ConversationSummary, FanoutMessage, FanoutResult, SendResult } from "./messaging-types";
 import { RateLimiter, type TakeResult } from "./rate-limits";
 
 /** What each hibernated socket remembers about itself. */
@@ -29,6 +30,10 @@ export interface SocketInfo extends AuthContext {
 }
 
 type Frame = { type: string; payload?: unknown };
+type PendingSend = { input: SendInput; resolve: (r: SendResult) => void; reject: (e: unknown) => void };
+
+/** At most this many of a device's queued frames go to its Conversation in one RPC. */
+const MAX_SEND_BATCH = 64;
 type FrameHandler = (hub: UserHub, ws: WebSocket, info: SocketInfo, payload: unknown) => Promise<void> | void;
 
 const deviceTag = (deviceId: string) => `device:${deviceId}`;
@@ -70,8 +75,14 @@ export class UserHub extends DurableObject<Bindings> {
 	/** Set by an alarm left by the previous design (rows flushed in batches): also ask D1 which conversations exist. */
 	private legacyUnflushed = false;
 	private selfId: string | null = null;
-	/** Sends of one device go to their Conversation one after another, so a device's order is kept. */
-	private sendChains = new Map<string, Promise<void>>();
+	/**
+	 * A device's sends are pipelined: each (device, conversation) has at most one RPC in flight,
+	 * and frames that arrive meanwhile go together in the next `sendBatch` (one commit), so the
+	 * sequences of one device's messages follow its send order.
+	 */
+	private sendQueues = new Map<string, { busy: boolean; pending: PendingSend[] }>();
+	/** Acks (and refusals) go back in the order the device sent its frames. */
+	private ackChains = new Map<string, Promise<void>>();
 	private typingSeen = new Map<string, { typing: boolean; at: number }>();
 	/** Per-user abuse limits (rate-limits.ts): in-memory checks, see there for what survives eviction. */
 	private readonly limits = new RateLimiter(config(this.env).rateLimits, this.ctx.storage.kv);
@@ -252,27 +263,62 @@ export class UserHub extends DurableObject<Bindings> {
 		}
 		const limited = this.limits.refuseSend(localId);
 		if (limited) return this.send(ws, { type: "message.error", payload: limited });
-		const previous = this.sendChains.get(info.deviceId) ?? Promise.resolve();
+		const resolved = resolveConversationId(info.userId, parsed.data);
+		const result: Promise<SendResult> = resolved.ok
+			? this.submitSend(`${info.deviceId}|${resolved.conversationId}`, {
+					...parsed.data,
+					conversationId: resolved.conversationId,
+					senderId: info.userId,
+					originDevice: info.deviceId,
+				})
+			: Promise.resolve(resolved);
+		// Awaited in the ack chain below; marked handled now so a failure waiting its turn is not reported as unhandled.
+		result.catch(() => {});
+		const previous = this.ackChains.get(info.deviceId) ?? Promise.resolve();
 		const next = previous.then(async () => {
-			const resolved = resolveConversationId(info.userId, parsed.data);
-			const result = resolved.ok
-				? await conversationFor(this.env, resolved.conversationId).send({
-						...parsed.data,
-						conversationId: resolved.conversationId,
-						senderId: info.userId,
-						originDevice: info.deviceId,
-					})
-				: resolved;
-			if (result.ok) this.send(ws, { type: "message.sent", payload: result.ack });
-			else this.send(ws, { type: "message.error", payload: { code: result.code, message: result.message, localId } });
+			try {
+				const r = await result;
+				if (r.ok) this.send(ws, { type: "message.sent", payload: r.ack });
+				else this.send(ws, { type: "message.error", payload: { code: r.code, message: r.message, localId } });
+			} catch (e) {
+				console.error("message.send failed", String(e));
+				this.send(ws, { type: "message.error", payload: { code: 500, message: "internal error", localId } });
+			}
 		});
-		const settled = next.catch((e) => {
-			console.error("message.send failed", String(e));
-			this.send(ws, { type: "message.error", payload: { code: 500, message: "internal error", localId } });
+		this.ackChains.set(info.deviceId, next);
+		await next;
+		if (this.ackChains.get(info.deviceId) === next) this.ackChains.delete(info.deviceId);
+	}
+
+	private submitSend(key: string, input: SendInput): Promise<SendResult> {
+		return new Promise((resolve, reject) => {
+			let queue = this.sendQueues.get(key);
+			if (!queue) {
+				queue = { busy: false, pending: [] };
+				this.sendQueues.set(key, queue);
+			}
+			queue.pending.push({ input, resolve, reject });
+			if (!queue.busy) void this.pumpSends(key, queue);
 		});
-		this.sendChains.set(info.deviceId, settled);
-		await settled;
-		if (this.sendChains.get(info.deviceId) === settled) this.sendChains.delete(info.deviceId);
+	}
+
+	private async pumpSends(key: string, queue: { busy: boolean; pending: PendingSend[] }): Promise<void> {
+		queue.busy = true;
+		while (queue.pending.length) {
+			const batch = queue.pending.splice(0, MAX_SEND_BATCH);
+			try {
+				const results = await conversationFor(this.env, batch[0]!.input.conversationId).sendBatch(
+					batch.map((b) => b.input),
+				);
+				batch.forEach((b, i) => {
+					b.resolve(results[i] ?? { ok: false, code: 500, message: "internal error" });
+				});
+			} catch (e) {
+				for (const b of batch) b.reject(e);
+			}
+		}
+		queue.busy = false;
+		this.sendQueues.delete(key);
 	}
 
 	async onTyping(ws: WebSocket, info: SocketInfo, payload: unknown): Promise<void> {
