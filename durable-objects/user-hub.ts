@@ -69,6 +69,8 @@ export class UserHub extends DurableObject<Bindings> {
 	 * a new instance takes them back from the Conversations (`hydrate`).
 	 */
 	private sessions = new Map<string, SessionRow>();
+	/** The visible rows in list order, kept until a row changes: a list request does not sort. */
+	private orderedCache: SessionRow[] | null = null;
 	/** Settles once the rows loaded at start-up carry the Conversations' current state. */
 	private hydrated: Promise<void> | null = null;
 	private needsHydration = false;
@@ -387,18 +389,16 @@ export class UserHub extends DurableObject<Bindings> {
 
 	async listSessions(limit: number, updatedBefore?: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
 		await this.ready();
-		const rows = [...this.sessions.values()]
-			.filter((r) => isVisible(r) && (updatedBefore === undefined || r.updatedAt < updatedBefore))
-			.sort(sessionOrder);
+		const visible = this.ordered();
+		const rows = updatedBefore === undefined ? visible : visible.filter((r) => r.updatedAt < updatedBefore);
 		return { list: rows.slice(0, limit).map(toSession), hasMore: rows.length > limit };
 	}
 
 	/** Sessions changed at or after `since` (0 = the most relevant `limit`), for /sync. */
 	async sessionsSince(since: number, limit: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
 		await this.ready();
-		const rows = [...this.sessions.values()]
-			.filter((r) => isVisible(r) && (since === 0 || r.updatedAt >= since))
-			.sort(sessionOrder);
+		const visible = this.ordered();
+		const rows = since === 0 ? visible : visible.filter((r) => r.updatedAt >= since);
 		return { list: rows.slice(0, limit).map(toSession), hasMore: rows.length > limit };
 	}
 
@@ -479,6 +479,7 @@ export class UserHub extends DurableObject<Bindings> {
 	 * once per user and conversation.
 	 */
 	private upsert(userId: string, summary: ConversationSummary): SessionRow {
+		this.orderedCache = null;
 		const t = seconds();
 		let row = this.sessions.get(summary.conversationId);
 		const isNew = !row;
@@ -524,6 +525,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Applies a Conversation's state found on start-up; `updatedAt` moves only if something changed. */
 	private refresh(summary: ConversationSummary): void {
+		this.orderedCache = null;
 		const row = this.sessions.get(summary.conversationId);
 		if (!row) {
 			if (this.selfId) this.upsert(this.selfId, summary);
@@ -543,6 +545,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Stores the row's flags (and the snapshot of its last message, a fallback if its Conversation cannot answer). */
 	private persist(row: SessionRow): void {
+		this.orderedCache = null;
 		this.writeRow(row);
 	}
 
@@ -552,6 +555,11 @@ export class UserHub extends DurableObject<Bindings> {
 			row.conversationId,
 			JSON.stringify(row),
 		);
+	}
+
+	private ordered(): SessionRow[] {
+		this.orderedCache ??= [...this.sessions.values()].filter(isVisible).sort(sessionOrder);
+		return this.orderedCache;
 	}
 
 	/** Resolves once the index is complete (see `hydrate`); free after the first time. */

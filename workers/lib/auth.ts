@@ -53,13 +53,37 @@ export async function verifyToken(env: Bindings, token: string, expected: TokenT
 	return claims;
 }
 
+/** How long this isolate trusts a device session it found active (see `authenticate`). */
+export const SESSION_CHECK_TTL_MS = 5000;
+const activeSessions = new Map<string, number>();
+const sessionKey = (userId: string, sessionId: string) => `${userId}|${sessionId}`;
+
 /**
- * Access tokens are checked against their device session on every request, so logout,
- * password change and bans take effect at once, not at expiry.
+ * This isolate forgets what it knew of the user's sessions: every path that ends sessions or
+ * disables an account calls it, so there revocation is exact; other isolates see it within
+ * SESSION_CHECK_TTL_MS.
  */
-export async function authenticate(env: Bindings, token: string): Promise<AuthContext> {
+export function forgetSessions(userId: string): void {
+	const prefix = `${userId}|`;
+	for (const key of activeSessions.keys()) if (key.startsWith(prefix)) activeSessions.delete(key);
+}
+
+/**
+ * Access tokens are checked against their device session, so logout, password change and
+ * bans take effect before expiry: at once in the isolate that handled them, within
+ * SESSION_CHECK_TTL_MS elsewhere (an active session is remembered that long, saving a D1
+ * query per request). `exact` skips the memory (WebSocket upgrades, whose hub checks again).
+ */
+export async function authenticate(env: Bindings, token: string, opts: { exact?: boolean } = {}): Promise<AuthContext> {
 	const claims = await verifyToken(env, token, "access");
-	const state = await sessionState(env, claims.userId, claims.sid);
+	const key = sessionKey(claims.userId, claims.sid);
+	const t = Date.now();
+	const known = !opts.exact && (activeSessions.get(key) ?? 0) > t;
+	const state = known ? "active" : await sessionState(env, claims.userId, claims.sid);
+	if (state === "active" && !known) {
+		if (activeSessions.size >= 10_000) activeSessions.clear();
+		activeSessions.set(key, t + SESSION_CHECK_TTL_MS);
+	}
 	if (state === "ended") throw unauthorized("session has ended; log in again", Codes.TokenInvalid);
 	if (state === "disabled") throw forbidden("account is disabled", Codes.AccountDisabled);
 	return { userId: claims.userId, deviceId: claims.deviceId, deviceType: claims.deviceType, sessionId: claims.sid };
