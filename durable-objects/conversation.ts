@@ -138,6 +138,7 @@ export class Conversation extends DurableObject<Bindings> {
 
 	/** Replaces the member copy with D1's current truth (see workers/services/conversation-sync.ts). */
 	async syncMembers(snapshot: MemberSnapshot): Promise<void> {
+		let joined: string[] = [];
 		this.ctx.storage.transactionSync(() => {
 			this.sql.exec("DELETE FROM members");
 			for (const m of snapshot.members) {
@@ -148,15 +149,17 @@ export class Conversation extends DurableObject<Bindings> {
 			this.setMeta("conversationId", snapshot.groupId);
 			this.setMeta("groupMuted", snapshot.groupMuted ? "1" : "0");
 			this.setMeta("dissolved", snapshot.dissolved ? "1" : "0");
-			this.seedReads(snapshot.members.map((m) => m.userId));
+			joined = this.seedReads(snapshot.members.map((m) => m.userId));
 		});
 		this.membersCache = null;
 		this.metaCache = null;
 		this.volatileMeta.clear();
+		this.announce(joined);
 	}
 
 	/** Records the two users of a private conversation and whether they may chat (see conversation-sync.ts). */
 	async syncPrivate(snapshot: PrivateSnapshot): Promise<void> {
+		let joined: string[] = [];
 		this.ctx.storage.transactionSync(() => {
 			this.sql.exec("DELETE FROM members");
 			for (const userId of snapshot.users) {
@@ -165,11 +168,12 @@ export class Conversation extends DurableObject<Bindings> {
 			this.setMeta("kind", "private");
 			this.setMeta("conversationId", snapshot.conversationId);
 			this.setMeta("privateCode", String(snapshot.code));
-			this.seedReads(snapshot.users);
+			joined = this.seedReads(snapshot.users);
 		});
 		this.membersCache = null;
 		this.metaCache = null;
 		this.volatileMeta.clear();
+		this.announce(joined);
 	}
 
 	async members(): Promise<ConversationMember[]> {
@@ -177,12 +181,32 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	/** A member who joins later starts with everything before them read. */
-	private seedReads(userIds: string[]): void {
+	private seedReads(userIds: string[]): string[] {
+		const added: string[] = [];
 		for (const id of userIds) {
 			if (this.readsCache.has(id)) continue;
 			this.sql.exec("INSERT OR IGNORE INTO reads (user_id, read_seq) VALUES (?, ?)", id, this.lastSeq);
 			this.readsCache.set(id, this.lastSeq);
+			added.push(id);
 		}
+		return added;
+	}
+
+	/**
+	 * New members' hubs record the conversation now, at join time, in the background: that is
+	 * the one write a conversation costs a hub, so the first message to a 1,000-member group
+	 * does not cost 1,000 hub commits (a hub that missed this writes it on its first message).
+	 */
+	private announce(userIds: string[]): void {
+		const kind = this.getMeta("kind") as ConversationKind | null;
+		const convId = this.getMeta("conversationId");
+		if (!userIds.length || !kind || !convId) return;
+		const last = this.lastRow();
+		this.ctx.waitUntil(
+			Promise.allSettled(
+				userIds.map((id) => hubFor(this.env, id).track(id, this.summaryOf(kind, convId, id, last))),
+			).then(() => {}),
+		);
 	}
 
 	private memberMap(): Map<string, ConversationMember> {

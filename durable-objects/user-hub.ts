@@ -374,6 +374,11 @@ export class UserHub extends DurableObject<Bindings> {
 		return { reached: this.ctx.getWebSockets().length, muted: row.isMuted };
 	}
 
+	/** The user became a member of a conversation: its row is written now, not on its first message. */
+	async track(userId: string, summary: ConversationSummary): Promise<void> {
+		if (!this.sessions.has(summary.conversationId)) this.upsert(userId, summary);
+	}
+
 	/** The user read up to `summary.readSeq`: update the row and tell the user's other devices. */
 	async applyRead(
 		userId: string,

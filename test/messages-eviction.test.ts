@@ -88,8 +88,10 @@ describe("a message costs no storage write in the members' hubs", () => {
 			rows: state.storage.sql.exec<{ row: string }>("SELECT row FROM sessions").toArray(),
 			alarm: await state.storage.getAlarm(),
 		}));
-		// Only the first message's state was written (the row is new then); no flush is pending.
-		expect(stored.rows.map((r) => JSON.parse(r.row).lastSeq)).toEqual([1]);
+		// The row was written once, when the conversation was new to the hub (at the friendship,
+		// or at the first message if that came first); no later message wrote it; no flush is pending.
+		expect(stored.rows).toHaveLength(1);
+		expect(JSON.parse(stored.rows[0]!.row).lastSeq).toBeLessThanOrEqual(1);
 		expect(stored.alarm).toBeNull();
 		expect((await ok("GET", `/sessions/${ab}`, { token: bob.token })).unreadCount).toBe(3);
 		await evictDurableObject(hub(bob.userId));
