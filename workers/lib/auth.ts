@@ -37,11 +37,24 @@ export async function signToken(env: Bindings, claims: TokenClaims, ttlSeconds: 
 		.sign(await jwtKey(env));
 }
 
+/** The HS256 key imported once per isolate and secret (jose would import raw bytes on every verify). */
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+async function verifyKey(env: Bindings): Promise<CryptoKey> {
+	const raw = await jwtKey(env);
+	const id = String.fromCharCode(...raw);
+	let key = importedKeys.get(id);
+	if (!key) {
+		key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+		importedKeys.set(id, key);
+	}
+	return key;
+}
+
 /** Signature, expiry and token type; throws a 401 envelope error naming the problem. */
 export async function verifyToken(env: Bindings, token: string, expected: TokenType): Promise<TokenClaims> {
 	let payload: Record<string, unknown>;
 	try {
-		({ payload } = await jwtVerify(token, await jwtKey(env), { algorithms: ["HS256"] }));
+		({ payload } = await jwtVerify(token, await verifyKey(env), { algorithms: ["HS256"] }));
 	} catch (e) {
 		if (e instanceof joseErrors.JWTExpired) throw unauthorized("token has expired", Codes.TokenExpired);
 		throw unauthorized("invalid token", Codes.TokenInvalid);
