@@ -45,9 +45,23 @@ const env = (name: string, fallback: number) => {
 	return Number.isFinite(n) && n > 0 ? n : fallback;
 };
 
+/**
+ * `BENCH_ONLY=s1,s4` runs only the listed scenarios (s1..s6) and builds only the world they
+ * need (fewer users without s5, no 1,000 session friends without s6, no groups without s4):
+ * for before/after measurements of one change. Unset = the whole run.
+ */
+const ONLY = new Set(
+	(process.env.BENCH_ONLY ?? "")
+		.split(",")
+		.map((x) => x.trim().toLowerCase())
+		.filter(Boolean),
+);
+const runs = (scenario: string) => ONLY.size === 0 || ONLY.has(scenario);
+const neededUsers = runs("s5") ? 4500 : runs("s4") || runs("s6") ? 1001 : 200;
+
 /** Sizes and durations; the defaults are the issue's scenarios. */
 const CFG = {
-	users: env("BENCH_USERS", 4500),
+	users: env("BENCH_USERS", neededUsers),
 	registerConcurrency: env("BENCH_REGISTER_CONCURRENCY", 4),
 	pairs: 100,
 	rateConversations: 50,
@@ -270,7 +284,7 @@ async function main() {
 	);
 
 	const u = (i: number) => users[i]!;
-	const S = u(CFG.sessions); // the user with CFG.sessions sessions
+	const S = runs("s6") ? u(CFG.sessions) : (undefined as unknown as BenchUser); // the user with CFG.sessions sessions
 
 	const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
 		const t = performance.now();
@@ -292,6 +306,19 @@ async function main() {
 			),
 		);
 		const secondDevice = await api.login(u(0), "d2");
+		const groups: Record<number, string> = {};
+		if (runs("s4")) {
+			for (const size of CFG.groupSizes) {
+				groups[size] = await step(`setupGroup${size}`, () =>
+					api.createGroup(
+						u(0),
+						`bench-${size}`,
+						Array.from({ length: size - 1 }, (_, i) => u(i + 1)),
+					),
+				);
+			}
+		}
+		if (!runs("s6")) return { secondDevice, groups };
 		await api.openToFriends(S);
 		await step("setupSessionFriends", () =>
 			pool(
@@ -300,16 +327,6 @@ async function main() {
 				(i) => api.befriend(u(i), S),
 			),
 		);
-		const groups: Record<number, string> = {};
-		for (const size of CFG.groupSizes) {
-			groups[size] = await step(`setupGroup${size}`, () =>
-				api.createGroup(
-					u(0),
-					`bench-${size}`,
-					Array.from({ length: size - 1 }, (_, i) => u(i + 1)),
-				),
-			);
-		}
 		// Each friend writes once to S (in parallel, one socket each): CFG.sessions sessions in S's list.
 		const sessionsStart = performance.now();
 		const friends = Array.from({ length: CFG.sessions }, (_, i) => u(i));
@@ -348,26 +365,28 @@ async function main() {
 	if (steps.at(-1) !== CFG.users) steps.push(CFG.users);
 	const ids = Array.from({ length: CFG.users }, (_, i) => `b${i}`);
 	const memory: Record<string, MemoryResult> = {};
-	log("scenario 5 (baselines): idle sockets");
-	// The baseline as defined (one room holds every socket), then one room per user like the product's hubs.
-	await restart("platform");
-	memory.platform = await holdIdle(
-		ids.map((id) => targets.platform.socketUrl({ userId: id }, "idle-room")),
-		steps,
-		serverPid.platform,
-	);
-	await restart("platform");
-	memory.platformRoomPerUser = await holdIdle(
-		ids.map((id) => targets.platform.socketUrl({ userId: id }, `user-${id}`)),
-		steps,
-		serverPid.platform,
-	);
-	memory.transport = await holdIdle(
-		ids.map((id) => targets.transport.socketUrl({ userId: id }, `user-${id}`)),
-		steps,
-		serverPid.transport,
-	);
-	await restart("platform");
+	if (runs("s5")) {
+		log("scenario 5 (baselines): idle sockets");
+		// The baseline as defined (one room holds every socket), then one room per user like the product's hubs.
+		await restart("platform");
+		memory.platform = await holdIdle(
+			ids.map((id) => targets.platform.socketUrl({ userId: id }, "idle-room")),
+			steps,
+			serverPid.platform,
+		);
+		await restart("platform");
+		memory.platformRoomPerUser = await holdIdle(
+			ids.map((id) => targets.platform.socketUrl({ userId: id }, `user-${id}`)),
+			steps,
+			serverPid.platform,
+		);
+		memory.transport = await holdIdle(
+			ids.map((id) => targets.transport.socketUrl({ userId: id }, `user-${id}`)),
+			steps,
+			serverPid.transport,
+		);
+		await restart("platform");
+	}
 
 	const registrationError = await restRegistration;
 	if (registrationError) throw registrationError;
@@ -383,7 +402,7 @@ async function main() {
 
 	// ---- scenario 1 ------------------------------------------------------------------------
 	const s1: Record<string, Record<string, LoopResult>> = { W1: {}, W32: {} };
-	for (const t of Object.values(targets)) {
+	for (const t of runs("s1") ? Object.values(targets) : []) {
 		log(`scenario 1: one conversation, ${t.name}`);
 		await settle();
 		await attempt(`s1 ${t.name}`, async () => {
@@ -410,7 +429,7 @@ async function main() {
 	// ---- scenarios 2 and 3 -----------------------------------------------------------------
 	const s2: Record<string, LoopResult> = {};
 	const s3: Record<string, RateResult> = {};
-	for (const t of Object.values(targets)) {
+	for (const t of runs("s2") || runs("s3") ? Object.values(targets) : []) {
 		log(`scenarios 2 and 3: ${CFG.pairs} conversations, ${t.name}`);
 		await settle();
 		await attempt(`s2/s3 ${t.name}`, async () => {
@@ -439,7 +458,7 @@ async function main() {
 
 	// ---- scenario 4 ------------------------------------------------------------------------
 	const s4: Record<string, Record<string, FanoutResult>> = {};
-	for (const t of Object.values(targets)) {
+	for (const t of runs("s4") ? Object.values(targets) : []) {
 		const isProduct = t.name === "product";
 		const messages = isProduct ? CFG.fanoutMessages : CFG.baselineFanoutMessages;
 		for (const size of CFG.groupSizes) {
@@ -470,23 +489,27 @@ async function main() {
 	}
 
 	// ---- scenario 6 ------------------------------------------------------------------------
-	log("scenario 6: REST under 50 concurrent clients");
-	await settle();
 	const base = `http://127.0.0.1:${product.port}/api/v1`;
 	const restOpts = { concurrency: CFG.restConcurrency, durationMs: CFG.windowMs, maxRequests: 100_000 };
-	await restLoad(`${base}/users/me`, [S.token], { ...restOpts, durationMs: CFG.warmupMs });
-	const s6 = {
-		sessions: await restLoad(`${base}/sessions`, [S.token], restOpts),
-		me: await restLoad(
-			`${base}/users/me`,
-			Array.from({ length: CFG.restConcurrency }, (_, i) => u(i).token),
-			restOpts,
-		),
-	};
+	let s6: { sessions: Awaited<ReturnType<typeof restLoad>>; me: Awaited<ReturnType<typeof restLoad>> } | undefined;
+	if (runs("s6")) {
+		log("scenario 6: REST under 50 concurrent clients");
+		await settle();
+		await restLoad(`${base}/users/me`, [S.token], { ...restOpts, durationMs: CFG.warmupMs });
+		s6 = {
+			sessions: await restLoad(`${base}/sessions`, [S.token], restOpts),
+			me: await restLoad(
+				`${base}/users/me`,
+				Array.from({ length: CFG.restConcurrency }, (_, i) => u(i).token),
+				restOpts,
+			),
+		};
+	}
 
 	// ---- scenario 5 on the product, last: 4,500 first connections are the heaviest step ----
-	log("scenario 5 (product): idle authenticated sockets, one per user");
+	if (runs("s5")) log("scenario 5 (product): idle authenticated sockets, one per user");
 	await attempt("s5 product", async () => {
+		if (!runs("s5")) return;
 		await restart("product");
 		await settle();
 		memory.product = await holdIdle(
@@ -549,8 +572,8 @@ async function main() {
 		},
 		{
 			target: "S6 GET /sessions p99 ≤ 20 ms at 50 clients",
-			measured: `p99 ${s6.sessions.latencyMs.p99} ms, ${s6.sessions.reqPerSec} req/s, failures ${s6.sessions.failures}`,
-			met: s6.sessions.latencyMs.p99 <= 20 && s6.sessions.failures === 0,
+			measured: `p99 ${s6?.sessions.latencyMs.p99} ms, ${s6?.sessions.reqPerSec} req/s, failures ${s6?.sessions.failures}`,
+			met: s6 !== undefined && s6.sessions.latencyMs.p99 <= 20 && s6.sessions.failures === 0,
 		},
 	];
 	const totalMs = Math.round(performance.now() - started);
@@ -571,7 +594,7 @@ async function main() {
 			s3_fixedRate: s3,
 			s4_groupFanout: s4,
 			s5_idleSockets: memory,
-			s6_rest: s6,
+			s6_rest: s6 ?? {},
 		},
 		ratiosToPlatform: ratios,
 		targets: targetsMet,

@@ -7,10 +7,16 @@ import { loadGroupSnapshot, loadPrivateSnapshot } from "../workers/services/conv
 import { mayReferenceFiles, recordFileReferences } from "../workers/services/files";
 import { hubFor } from "../workers/services/hubs";
 import { newMessageId, previewOf, resolveContentType, utf8Length } from "../workers/services/message-format";
-import { notify } from "../workers/services/notify";
+import { notificationFrame, notify } from "../workers/services/notify";
 import { addMessageCount, utcDay } from "../workers/services/stats";
 import { getConfigValue } from "../workers/services/system-config";
-import type { ConversationKind, ConversationSummary, FanoutMessage, SendResult } from "./messaging-types";
+import type {
+	ConversationKind,
+	ConversationSummary,
+	FanoutMessage,
+	MessageNewData,
+	SendResult,
+} from "./messaging-types";
 
 export interface ConversationMember {
 	userId: string;
@@ -74,6 +80,7 @@ export class Conversation extends DurableObject<Bindings> {
 	private readsCache = new Map<string, number>();
 	/** Meta of a lazily loaded refusal, never stored (see ensureSynced); a sync replaces it. */
 	private volatileMeta = new Map<string, string>();
+	private metaCache: Map<string, string> | null = null;
 	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
 	private outbox: { message: MessageData; originDevice: string | null; preview: string }[] = [];
 	private draining: Promise<void> | null = null;
@@ -131,6 +138,7 @@ export class Conversation extends DurableObject<Bindings> {
 
 	/** Replaces the member copy with D1's current truth (see workers/services/conversation-sync.ts). */
 	async syncMembers(snapshot: MemberSnapshot): Promise<void> {
+		let joined: string[] = [];
 		this.ctx.storage.transactionSync(() => {
 			this.sql.exec("DELETE FROM members");
 			for (const m of snapshot.members) {
@@ -141,14 +149,17 @@ export class Conversation extends DurableObject<Bindings> {
 			this.setMeta("conversationId", snapshot.groupId);
 			this.setMeta("groupMuted", snapshot.groupMuted ? "1" : "0");
 			this.setMeta("dissolved", snapshot.dissolved ? "1" : "0");
-			this.seedReads(snapshot.members.map((m) => m.userId));
+			joined = this.seedReads(snapshot.members.map((m) => m.userId));
 		});
 		this.membersCache = null;
+		this.metaCache = null;
 		this.volatileMeta.clear();
+		this.announce(joined);
 	}
 
 	/** Records the two users of a private conversation and whether they may chat (see conversation-sync.ts). */
 	async syncPrivate(snapshot: PrivateSnapshot): Promise<void> {
+		let joined: string[] = [];
 		this.ctx.storage.transactionSync(() => {
 			this.sql.exec("DELETE FROM members");
 			for (const userId of snapshot.users) {
@@ -157,10 +168,12 @@ export class Conversation extends DurableObject<Bindings> {
 			this.setMeta("kind", "private");
 			this.setMeta("conversationId", snapshot.conversationId);
 			this.setMeta("privateCode", String(snapshot.code));
-			this.seedReads(snapshot.users);
+			joined = this.seedReads(snapshot.users);
 		});
 		this.membersCache = null;
+		this.metaCache = null;
 		this.volatileMeta.clear();
+		this.announce(joined);
 	}
 
 	async members(): Promise<ConversationMember[]> {
@@ -168,12 +181,32 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	/** A member who joins later starts with everything before them read. */
-	private seedReads(userIds: string[]): void {
+	private seedReads(userIds: string[]): string[] {
+		const added: string[] = [];
 		for (const id of userIds) {
 			if (this.readsCache.has(id)) continue;
 			this.sql.exec("INSERT OR IGNORE INTO reads (user_id, read_seq) VALUES (?, ?)", id, this.lastSeq);
 			this.readsCache.set(id, this.lastSeq);
+			added.push(id);
 		}
+		return added;
+	}
+
+	/**
+	 * New members' hubs record the conversation now, at join time, in the background: that is
+	 * the one write a conversation costs a hub, so the first message to a 1,000-member group
+	 * does not cost 1,000 hub commits (a hub that missed this writes it on its first message).
+	 */
+	private announce(userIds: string[]): void {
+		const kind = this.getMeta("kind") as ConversationKind | null;
+		const convId = this.getMeta("conversationId");
+		if (!userIds.length || !kind || !convId) return;
+		const last = this.lastRow();
+		this.ctx.waitUntil(
+			Promise.allSettled(
+				userIds.map((id) => hubFor(this.env, id).track(id, this.summaryOf(kind, convId, id, last))),
+			).then(() => {}),
+		);
 	}
 
 	private memberMap(): Map<string, ConversationMember> {
@@ -253,14 +286,52 @@ export class Conversation extends DurableObject<Bindings> {
 	// ---- sending ----
 
 	async send(input: SendInput): Promise<SendResult> {
-		const convId = input.conversationId;
+		return (await this.sendBatch([input]))[0]!;
+	}
+
+	/**
+	 * Stores several messages of one sender in one commit, in the given order (a device's
+	 * pipelined sends, see UserHub.onSend); each gets its own result. The checks and stores run
+	 * with no await in between, so concurrent senders interleave only between batches.
+	 */
+	async sendBatch(inputs: SendInput[]): Promise<SendResult[]> {
+		const first = inputs[0];
+		if (!first) return [];
+		const convId = first.conversationId;
 		const kind = await this.ensureSynced(convId);
-		if (!kind) return fail(SendCodes.ConversationNotFound, "conversation not found");
+		if (!kind) return inputs.map(() => fail(SendCodes.ConversationNotFound, "conversation not found"));
+		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
+		const card = await this.senderCard(first.senderId);
+		const seqBefore = this.lastSeq;
+		const stored: { message: MessageData; originDevice: string | null; preview: string }[] = [];
+		let results: SendResult[] = [];
+		try {
+			this.ctx.storage.transactionSync(() => {
+				results = inputs.map((input) => this.storeOne(kind, input, stored));
+			});
+		} catch (e) {
+			this.lastSeq = seqBefore;
+			throw e;
+		}
+		if (stored.length) {
+			this.armCountFlush();
+			for (const m of stored) this.readsCache.set(m.message.senderId, m.message.sequence);
+			this.outbox.push(...stored);
+			this.cards.set(first.senderId, card);
+			this.startDrain();
+		}
+		return results;
+	}
+
+	/** Checks and stores one message inside the batch's transaction; appends it to `stored`. */
+	private storeOne(
+		kind: ConversationKind,
+		input: SendInput,
+		stored: { message: MessageData; originDevice: string | null; preview: string }[],
+	): SendResult {
+		const convId = input.conversationId;
 		if (kind !== input.conversationType)
 			return fail(SendCodes.BadInput, `conversationType must be ${kind} for this conversation`);
-		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
-		const card = await this.senderCard(input.senderId);
-
 		// A retry of an accepted message returns the original ack, whatever changed since.
 		if (input.localId) {
 			const prior = this.sql
@@ -292,41 +363,37 @@ export class Conversation extends DurableObject<Bindings> {
 		const createdAt = nowSeconds();
 		const seq = this.lastSeq + 1;
 		const messageId = newMessageId(convId, seq);
-		this.ctx.storage.transactionSync(() => {
+		this.sql.exec(
+			`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+			seq,
+			messageId,
+			input.senderId,
+			contentType,
+			input.content,
+			input.replyTo,
+			JSON.stringify(atUsers),
+			createdAt,
+		);
+		if (input.localId)
 			this.sql.exec(
-				`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-				seq,
-				messageId,
+				"INSERT INTO local_ids (sender_id, local_id, seq) VALUES (?, ?, ?)",
 				input.senderId,
-				contentType,
-				input.content,
-				input.replyTo,
-				JSON.stringify(atUsers),
-				createdAt,
-			);
-			if (input.localId)
-				this.sql.exec(
-					"INSERT INTO local_ids (sender_id, local_id, seq) VALUES (?, ?, ?)",
-					input.senderId,
-					input.localId,
-					seq,
-				);
-			// The sender has read everything up to their own message: same commit, no extra write.
-			this.sql.exec(
-				"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
-				input.senderId,
+				input.localId,
 				seq,
 			);
-			// Counted for the admin stats in the same commit; D1 hears of it in batches (see alarm).
-			this.sql.exec(
-				"INSERT INTO uncounted (day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = n + 1",
-				utcDay(createdAt),
-			);
-		});
-		this.armCountFlush();
+		// The sender has read everything up to their own message: same commit, no extra write.
+		this.sql.exec(
+			"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
+			input.senderId,
+			seq,
+		);
+		// Counted for the admin stats in the same commit; D1 hears of it in batches (see alarm).
+		this.sql.exec(
+			"INSERT INTO uncounted (day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = n + 1",
+			utcDay(createdAt),
+		);
 		this.lastSeq = seq;
-		this.readsCache.set(input.senderId, seq);
 
 		const message: MessageData = {
 			messageId,
@@ -342,9 +409,7 @@ export class Conversation extends DurableObject<Bindings> {
 			createdAt,
 			timestamp: createdAt,
 		};
-		this.outbox.push({ message, originDevice: input.originDevice, preview: previewOf(contentType, input.content) });
-		this.cards.set(input.senderId, card);
-		this.startDrain();
+		stored.push({ message, originDevice: input.originDevice, preview: previewOf(contentType, input.content) });
 		return {
 			ok: true,
 			duplicate: false,
@@ -434,37 +499,73 @@ export class Conversation extends DurableObject<Bindings> {
 		const kind = last.conversationType;
 		const members = [...this.memberMap().keys()];
 		const pushes: PushJob[] = [];
-		const lastRow = this.lastRow();
+		// Each frame is serialised once per message, not once per member.
+		const built = batch.map((b) => {
+			const card = this.cards.get(b.message.senderId);
+			const data: MessageNewData = {
+				...b.message,
+				senderInfo: { userId: b.message.senderId, nickname: card?.nickname ?? "", avatar: card?.avatar ?? "" },
+			};
+			const mentionFrame = b.message.atUsers.length
+				? JSON.stringify(
+						notificationFrame("message.mentioned", {
+							messageId: data.messageId,
+							conversationId: data.conversationId,
+							conversationType: data.conversationType,
+							fromUserId: data.senderId,
+							content: b.preview,
+							sequence: data.sequence,
+							sentAt: data.createdAt,
+						}),
+					)
+				: null;
+			return { ...b, frame: JSON.stringify(notificationFrame("message.new", data)), mentionFrame };
+		});
+		const plain: FanoutMessage[] = built.map((b) => ({
+			senderId: b.message.senderId,
+			frame: b.frame,
+			excludeDevice: null,
+			mentionFrame: null,
+		}));
+		const personal = (userId: string): FanoutMessage[] => {
+			if (!built.some((b) => b.message.senderId === userId || b.message.atUsers.includes(userId))) return plain;
+			return built.map((b) => ({
+				senderId: b.message.senderId,
+				frame: b.frame,
+				excludeDevice: b.message.senderId === userId ? b.originDevice : null,
+				mentionFrame: b.message.atUsers.includes(userId) && b.message.senderId !== userId ? b.mentionFrame : null,
+			}));
+		};
+		// The newest message of the batch is the conversation's last one: no read of it back.
+		const lastRow = {
+			message_id: last.messageId,
+			content_type: last.contentType,
+			content: last.content,
+			status: last.status,
+			created_at: last.createdAt,
+			seq: last.sequence,
+		};
+		// Unread counts are pushed per member only where a conversation is small (see UserHub.applyMessages).
+		const unreadUpdate = kind === "private" || members.length <= SMALL_GROUP_LIMIT;
 		await Promise.all(
 			members.map(async (userId) => {
-				const messages: FanoutMessage[] = batch.map((b) => {
-					const card = this.cards.get(b.message.senderId);
-					return {
-						data: {
-							...b.message,
-							senderInfo: { userId: b.message.senderId, nickname: card?.nickname ?? "", avatar: card?.avatar ?? "" },
-						},
-						excludeDevice: b.message.senderId === userId ? b.originDevice : null,
-						mentioned: b.message.atUsers.includes(userId) && b.message.senderId !== userId,
-						preview: b.preview,
-					};
-				});
 				try {
 					const res = await hubFor(this.env, userId).applyMessages(
 						userId,
 						this.summaryOf(kind, convId, userId, lastRow),
-						messages,
+						personal(userId),
+						unreadUpdate,
 					);
-					const incoming = messages.filter((m) => m.data.senderId !== userId);
+					const incoming = built.filter((b) => b.message.senderId !== userId);
 					if (res.reached === 0 && !res.muted && incoming.length) {
 						const newest = incoming[incoming.length - 1]!;
-						const mentioned = incoming.some((m) => m.mentioned);
+						const mentioned = incoming.some((b) => b.message.atUsers.includes(userId));
 						pushes.push(
 							pushJob(
 								userId,
 								mentioned ? "message.mentioned" : "message.new",
 								newest.preview,
-								{ messageId: newest.data.messageId, senderId: newest.data.senderId, conversationType: kind },
+								{ messageId: newest.message.messageId, senderId: newest.message.senderId, conversationType: kind },
 								convId,
 							),
 						);
@@ -502,7 +603,9 @@ export class Conversation extends DurableObject<Bindings> {
 		kind: ConversationKind,
 		convId: string,
 		userId: string,
-		last: MessageRow | undefined = this.lastRow(),
+		last:
+			| Pick<MessageRow, "seq" | "message_id" | "content_type" | "content" | "status" | "created_at">
+			| undefined = this.lastRow(),
 	): ConversationSummary {
 		return {
 			conversationId: convId,
@@ -511,8 +614,8 @@ export class Conversation extends DurableObject<Bindings> {
 			lastMessageId: last?.message_id ?? "",
 			lastMessageContent: last ? previewOf(last.content_type, last.content, last.status) : "",
 			lastMessageTime: last?.created_at ?? 0,
-			lastSeq: this.lastSeq,
-			readSeq: Math.min(this.readsCache.get(userId) ?? 0, this.lastSeq),
+			lastSeq: last?.seq ?? this.lastSeq,
+			readSeq: Math.min(this.readsCache.get(userId) ?? 0, last?.seq ?? this.lastSeq),
 		};
 	}
 
@@ -725,6 +828,7 @@ export class Conversation extends DurableObject<Bindings> {
 	// ---- meta ----
 
 	protected setMeta(key: string, value: string): void {
+		this.metaCache = null;
 		this.sql.exec(
 			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 			key,
@@ -732,9 +836,15 @@ export class Conversation extends DurableObject<Bindings> {
 		);
 	}
 
+	/** Meta changes only through setMeta (syncs), so every send reads it from memory. */
 	protected getMeta(key: string): string | null {
-		const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
-		return stored ?? this.volatileMeta.get(key) ?? null;
+		this.metaCache ??= new Map(
+			this.sql
+				.exec<{ key: string; value: string }>("SELECT key, value FROM meta")
+				.toArray()
+				.map((r) => [r.key, r.value]),
+		);
+		return this.metaCache.get(key) ?? this.volatileMeta.get(key) ?? null;
 	}
 }
 

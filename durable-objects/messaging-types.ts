@@ -18,13 +18,22 @@ export interface ConversationSummary {
 	readSeq: number;
 }
 
+/**
+ * One message as a member's hub receives it: the frames are serialised once per message in
+ * the Conversation, so a hub only writes strings to its sockets.
+ */
 export interface FanoutMessage {
-	data: z.input<typeof MessageNew>;
+	senderId: string;
+	/** The `message.new` notification frame, JSON text. */
+	frame: string;
 	/** The device the message was sent from (only set for the sender's own hub). */
 	excludeDevice: string | null;
-	mentioned: boolean;
-	preview: string;
+	/** The `message.mentioned` frame, only for members the message mentions. */
+	mentionFrame: string | null;
 }
+
+/** Built once per message; `data` is what `message.new` carries. */
+export type MessageNewData = z.input<typeof MessageNew>;
 
 export interface FanoutResult {
 	/** Devices of the member reached (0 = offline). */

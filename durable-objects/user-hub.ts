@@ -18,7 +18,8 @@ import {
 	toSession,
 	unreadOf,
 } from "../workers/services/session-index";
-import type { ConversationSummary, FanoutMessage, FanoutResult } from "./messaging-types";
+import type { SendInput } from "./conversation";
+import type { ConversationSummary, FanoutMessage, FanoutResult, SendResult } from "./messaging-types";
 import { RateLimiter, type TakeResult } from "./rate-limits";
 
 /** What each hibernated socket remembers about itself. */
@@ -29,12 +30,14 @@ export interface SocketInfo extends AuthContext {
 }
 
 type Frame = { type: string; payload?: unknown };
+type PendingSend = { input: SendInput; resolve: (r: SendResult) => void; reject: (e: unknown) => void };
+
+/** At most this many of a device's queued frames go to its Conversation in one RPC. */
+const MAX_SEND_BATCH = 64;
 type FrameHandler = (hub: UserHub, ws: WebSocket, info: SocketInfo, payload: unknown) => Promise<void> | void;
 
 const deviceTag = (deviceId: string) => `device:${deviceId}`;
 
-/** How long conversation-list changes may sit in memory before the alarm writes them. */
-const FLUSH_DELAY_MS = 2000;
 /** A device may repeat the same typing state for a conversation at most this often. */
 const TYPING_INTERVAL_MS = 3000;
 
@@ -58,13 +61,30 @@ export class UserHub extends DurableObject<Bindings> {
 	};
 
 	private sql: SqlStorage;
-	/** The conversation-list index: the truth is in memory, storage trails it by at most one flush. */
+	/**
+	 * The conversation-list index, in memory. Storage holds only what cannot be derived: which
+	 * conversations the user has (written when one is new to the hub) and the pin/mute/delete
+	 * flags (written when they change). Last message, time and read position are the
+	 * Conversations' and are never written here per message (DESIGN.md: one commit per message);
+	 * a new instance takes them back from the Conversations (`hydrate`).
+	 */
 	private sessions = new Map<string, SessionRow>();
-	private dirty = new Set<string>();
-	private flushScheduled = false;
+	/** The visible rows in list order, kept until a row changes: a list request does not sort. */
+	private orderedCache: SessionRow[] | null = null;
+	/** Settles once the rows loaded at start-up carry the Conversations' current state. */
+	private hydrated: Promise<void> | null = null;
+	private needsHydration = false;
+	/** Set by an alarm left by the previous design (rows flushed in batches): also ask D1 which conversations exist. */
+	private legacyUnflushed = false;
 	private selfId: string | null = null;
-	/** Sends of one device go to their Conversation one after another, so a device's order is kept. */
-	private sendChains = new Map<string, Promise<void>>();
+	/**
+	 * A device's sends are pipelined: each (device, conversation) has at most one RPC in flight,
+	 * and frames that arrive meanwhile go together in the next `sendBatch` (one commit), so the
+	 * sequences of one device's messages follow its send order.
+	 */
+	private sendQueues = new Map<string, { busy: boolean; pending: PendingSend[] }>();
+	/** Acks (and refusals) go back in the order the device sent its frames. */
+	private ackChains = new Map<string, Promise<void>>();
 	private typingSeen = new Map<string, { typing: boolean; at: number }>();
 	/** Per-user abuse limits (rate-limits.ts): in-memory checks, see there for what survives eviction. */
 	private readonly limits = new RateLimiter(config(this.env).rateLimits, this.ctx.storage.kv);
@@ -84,8 +104,14 @@ export class UserHub extends DurableObject<Bindings> {
 			}
 			this.selfId =
 				this.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'userId'").toArray()[0]?.value ?? null;
-			// A pending flush alarm at start-up means the previous instance ended with unwritten changes.
-			if ((await ctx.storage.getAlarm()) !== null) await this.rebuild();
+			this.needsHydration = this.sessions.size > 0;
+			// An alarm at start-up was set by the batched flush this hub used before: the previous
+			// instance may have ended with conversations it never wrote, so D1 lists them too.
+			if ((await ctx.storage.getAlarm()) !== null) {
+				this.legacyUnflushed = true;
+				this.needsHydration = this.selfId !== null;
+				await ctx.storage.deleteAlarm();
+			}
 		});
 	}
 
@@ -239,27 +265,62 @@ export class UserHub extends DurableObject<Bindings> {
 		}
 		const limited = this.limits.refuseSend(localId);
 		if (limited) return this.send(ws, { type: "message.error", payload: limited });
-		const previous = this.sendChains.get(info.deviceId) ?? Promise.resolve();
+		const resolved = resolveConversationId(info.userId, parsed.data);
+		const result: Promise<SendResult> = resolved.ok
+			? this.submitSend(`${info.deviceId}|${resolved.conversationId}`, {
+					...parsed.data,
+					conversationId: resolved.conversationId,
+					senderId: info.userId,
+					originDevice: info.deviceId,
+				})
+			: Promise.resolve(resolved);
+		// Awaited in the ack chain below; marked handled now so a failure waiting its turn is not reported as unhandled.
+		result.catch(() => {});
+		const previous = this.ackChains.get(info.deviceId) ?? Promise.resolve();
 		const next = previous.then(async () => {
-			const resolved = resolveConversationId(info.userId, parsed.data);
-			const result = resolved.ok
-				? await conversationFor(this.env, resolved.conversationId).send({
-						...parsed.data,
-						conversationId: resolved.conversationId,
-						senderId: info.userId,
-						originDevice: info.deviceId,
-					})
-				: resolved;
-			if (result.ok) this.send(ws, { type: "message.sent", payload: result.ack });
-			else this.send(ws, { type: "message.error", payload: { code: result.code, message: result.message, localId } });
+			try {
+				const r = await result;
+				if (r.ok) this.send(ws, { type: "message.sent", payload: r.ack });
+				else this.send(ws, { type: "message.error", payload: { code: r.code, message: r.message, localId } });
+			} catch (e) {
+				console.error("message.send failed", String(e));
+				this.send(ws, { type: "message.error", payload: { code: 500, message: "internal error", localId } });
+			}
 		});
-		const settled = next.catch((e) => {
-			console.error("message.send failed", String(e));
-			this.send(ws, { type: "message.error", payload: { code: 500, message: "internal error", localId } });
+		this.ackChains.set(info.deviceId, next);
+		await next;
+		if (this.ackChains.get(info.deviceId) === next) this.ackChains.delete(info.deviceId);
+	}
+
+	private submitSend(key: string, input: SendInput): Promise<SendResult> {
+		return new Promise((resolve, reject) => {
+			let queue = this.sendQueues.get(key);
+			if (!queue) {
+				queue = { busy: false, pending: [] };
+				this.sendQueues.set(key, queue);
+			}
+			queue.pending.push({ input, resolve, reject });
+			if (!queue.busy) void this.pumpSends(key, queue);
 		});
-		this.sendChains.set(info.deviceId, settled);
-		await settled;
-		if (this.sendChains.get(info.deviceId) === settled) this.sendChains.delete(info.deviceId);
+	}
+
+	private async pumpSends(key: string, queue: { busy: boolean; pending: PendingSend[] }): Promise<void> {
+		queue.busy = true;
+		while (queue.pending.length) {
+			const batch = queue.pending.splice(0, MAX_SEND_BATCH);
+			try {
+				const results = await conversationFor(this.env, batch[0]!.input.conversationId).sendBatch(
+					batch.map((b) => b.input),
+				);
+				batch.forEach((b, i) => {
+					b.resolve(results[i] ?? { ok: false, code: 500, message: "internal error" });
+				});
+			} catch (e) {
+				for (const b of batch) b.reject(e);
+			}
+		}
+		queue.busy = false;
+		this.sendQueues.delete(key);
 	}
 
 	async onTyping(ws: WebSocket, info: SocketInfo, payload: unknown): Promise<void> {
@@ -289,32 +350,33 @@ export class UserHub extends DurableObject<Bindings> {
 
 	// ---- conversation-list index (RPC from Conversations and routes) ----
 
-	/** A Conversation stored messages: update this member's row (memory) and deliver them live. */
-	async applyMessages(userId: string, summary: ConversationSummary, messages: FanoutMessage[]): Promise<FanoutResult> {
+	/**
+	 * A Conversation stored messages: update this member's row (memory) and deliver them live.
+	 * `unreadUpdate` is false for groups above SMALL_GROUP_LIMIT: there clients count unread from
+	 * `message.new` sequences, and the hub is spared a second frame per member per message.
+	 */
+	async applyMessages(
+		userId: string,
+		summary: ConversationSummary,
+		messages: FanoutMessage[],
+		unreadUpdate = true,
+	): Promise<FanoutResult> {
 		const row = this.upsert(userId, summary);
 		for (const m of messages) {
-			this.deliverText(JSON.stringify(notificationFrame("message.new", m.data)), m.excludeDevice);
-			if (m.mentioned) {
-				this.deliverText(
-					JSON.stringify(
-						notificationFrame("message.mentioned", {
-							messageId: m.data.messageId,
-							conversationId: m.data.conversationId,
-							conversationType: m.data.conversationType,
-							fromUserId: m.data.senderId,
-							content: m.preview,
-							sequence: m.data.sequence,
-							sentAt: m.data.createdAt,
-						}),
-					),
-					null,
-				);
-			}
+			this.deliverText(m.frame, m.excludeDevice);
+			if (m.mentionFrame) this.deliverText(m.mentionFrame, null);
 		}
-		if (messages.some((m) => m.data.senderId !== userId)) {
+		if (unreadUpdate && messages.some((m) => m.senderId !== userId)) {
+			// The total counts every session, so a new instance first takes back the others' state.
+			await this.ready();
 			this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", this.unreadData(row))), null);
 		}
 		return { reached: this.ctx.getWebSockets().length, muted: row.isMuted };
+	}
+
+	/** The user became a member of a conversation: its row is written now, not on its first message. */
+	async track(userId: string, summary: ConversationSummary): Promise<void> {
+		if (!this.sessions.has(summary.conversationId)) this.upsert(userId, summary);
 	}
 
 	/** The user read up to `summary.readSeq`: update the row and tell the user's other devices. */
@@ -323,6 +385,7 @@ export class UserHub extends DurableObject<Bindings> {
 		summary: ConversationSummary,
 		excludeDevice: string | null,
 	): Promise<{ unreadCount: number; totalUnread: number }> {
+		await this.ready();
 		const row = this.upsert(userId, summary);
 		const data = this.unreadData(row);
 		this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", data)), excludeDevice);
@@ -330,26 +393,28 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	async listSessions(limit: number, updatedBefore?: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
-		const rows = [...this.sessions.values()]
-			.filter((r) => isVisible(r) && (updatedBefore === undefined || r.updatedAt < updatedBefore))
-			.sort(sessionOrder);
+		await this.ready();
+		const visible = this.ordered();
+		const rows = updatedBefore === undefined ? visible : visible.filter((r) => r.updatedAt < updatedBefore);
 		return { list: rows.slice(0, limit).map(toSession), hasMore: rows.length > limit };
 	}
 
 	/** Sessions changed at or after `since` (0 = the most relevant `limit`), for /sync. */
 	async sessionsSince(since: number, limit: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
-		const rows = [...this.sessions.values()]
-			.filter((r) => isVisible(r) && (since === 0 || r.updatedAt >= since))
-			.sort(sessionOrder);
+		await this.ready();
+		const visible = this.ordered();
+		const rows = since === 0 ? visible : visible.filter((r) => r.updatedAt >= since);
 		return { list: rows.slice(0, limit).map(toSession), hasMore: rows.length > limit };
 	}
 
 	async getSession(conversationId: string): Promise<SessionData | null> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		return row && isVisible(row) ? toSession(row) : null;
 	}
 
 	async totalUnread(): Promise<number> {
+		await this.ready();
 		let total = 0;
 		for (const r of this.sessions.values()) if (isVisible(r) && !r.isMuted) total += unreadOf(r);
 		return total;
@@ -357,6 +422,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Pin/mute are rare user actions: written at once, then the user's other devices are told. */
 	async setPinned(conversationId: string, pinned: boolean, excludeDevice: string): Promise<SessionData | null> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		if (!row || !isVisible(row)) return null;
 		row.isPinned = pinned;
@@ -373,6 +439,7 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	async setMuted(conversationId: string, muted: boolean, excludeDevice: string): Promise<SessionData | null> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		if (!row || !isVisible(row)) return null;
 		row.isMuted = muted;
@@ -387,6 +454,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Hides the session until a newer message arrives. */
 	async deleteSession(conversationId: string, excludeDevice: string): Promise<void> {
+		await this.ready();
 		const row = this.sessions.get(conversationId);
 		if (row) {
 			row.deletedSeq = row.lastSeq;
@@ -401,10 +469,8 @@ export class UserHub extends DurableObject<Bindings> {
 		);
 	}
 
-	async alarm(): Promise<void> {
-		this.flushScheduled = false;
-		this.flush();
-	}
+	/** Only an alarm set by the former batched flush can fire; start-up already handled it. */
+	async alarm(): Promise<void> {}
 
 	private unreadData(row: SessionRow) {
 		let total = 0;
@@ -412,10 +478,16 @@ export class UserHub extends DurableObject<Bindings> {
 		return { sessionId: row.conversationId, unreadCount: unreadOf(row), totalUnread: total };
 	}
 
-	/** Applies a Conversation's state (never goes backwards), marks the row for the next flush. */
-	private upsert(userId: string, summary: ConversationSummary, markDirty = true): SessionRow {
+	/**
+	 * Applies a Conversation's state (never goes backwards), in memory. A conversation new to
+	 * this hub is written (its ID and flags): that is the only write a message can cause here,
+	 * once per user and conversation.
+	 */
+	private upsert(userId: string, summary: ConversationSummary): SessionRow {
+		this.orderedCache = null;
 		const t = seconds();
 		let row = this.sessions.get(summary.conversationId);
+		const isNew = !row;
 		if (!row) {
 			row = {
 				conversationId: summary.conversationId,
@@ -445,36 +517,40 @@ export class UserHub extends DurableObject<Bindings> {
 		}
 		row.readSeq = Math.min(row.lastSeq, Math.max(row.readSeq, summary.readSeq));
 		row.updatedAt = t;
-		if (markDirty) this.markDirty(userId, row.conversationId);
+		if (isNew) {
+			// One implicit commit: the hub remembers who it is with its first conversation.
+			if (!this.selfId && userId) {
+				this.selfId = userId;
+				this.sql.exec("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('userId', ?)", userId);
+			}
+			this.persist(row);
+		}
 		return row;
 	}
 
-	private markDirty(userId: string, conversationId: string): void {
-		this.dirty.add(conversationId);
-		if (this.flushScheduled) return;
-		this.flushScheduled = true;
-		// Same implicit commit as the alarm: the hub remembers who it is before anything is pending.
-		if (!this.selfId && userId) {
-			this.selfId = userId;
-			this.sql.exec("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('userId', ?)", userId);
+	/** Applies a Conversation's state found on start-up; `updatedAt` moves only if something changed. */
+	private refresh(summary: ConversationSummary): void {
+		this.orderedCache = null;
+		const row = this.sessions.get(summary.conversationId);
+		if (!row) {
+			if (this.selfId) this.upsert(this.selfId, summary);
+			return;
 		}
-		void this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+		const before = `${row.lastSeq}|${row.readSeq}|${row.lastMessageId}|${row.lastMessageContent}`;
+		if (summary.lastSeq >= row.lastSeq) {
+			row.lastSeq = summary.lastSeq;
+			row.lastMessageId = summary.lastMessageId;
+			row.lastMessageContent = summary.lastMessageContent;
+			row.lastMessageTime = summary.lastMessageTime;
+		}
+		row.readSeq = Math.min(row.lastSeq, Math.max(row.readSeq, summary.readSeq));
+		if (before !== `${row.lastSeq}|${row.readSeq}|${row.lastMessageId}|${row.lastMessageContent}`)
+			row.updatedAt = seconds();
 	}
 
-	private flush(): void {
-		if (!this.dirty.size) return;
-		const ids = [...this.dirty];
-		this.dirty.clear();
-		this.ctx.storage.transactionSync(() => {
-			for (const id of ids) {
-				const row = this.sessions.get(id);
-				if (row) this.writeRow(row);
-			}
-		});
-	}
-
+	/** Stores the row's flags (and the snapshot of its last message, a fallback if its Conversation cannot answer). */
 	private persist(row: SessionRow): void {
-		this.dirty.delete(row.conversationId);
+		this.orderedCache = null;
 		this.writeRow(row);
 	}
 
@@ -486,30 +562,44 @@ export class UserHub extends DurableObject<Bindings> {
 		);
 	}
 
+	private ordered(): SessionRow[] {
+		this.orderedCache ??= [...this.sessions.values()].filter(isVisible).sort(sessionOrder);
+		return this.orderedCache;
+	}
+
+	/** Resolves once the index is complete (see `hydrate`); free after the first time. */
+	private ready(): Promise<void> {
+		if (!this.needsHydration) return Promise.resolve();
+		this.hydrated ??= this.hydrate().finally(() => {
+			this.hydrated = null;
+		});
+		return this.hydrated;
+	}
+
 	/**
-	 * Rebuilds the index from the Conversations after an instance ended with unflushed changes:
-	 * every conversation already listed plus every friend pair and group from D1 (the only D1
-	 * read of the hub, and only on this recovery path). Pin/mute/delete flags were written at
-	 * once, so they survive; last messages and read positions come back from the Conversations.
+	 * A new instance knows the user's conversations and flags from storage; their last message
+	 * and read position are asked of each Conversation (in parallel, once per instance, on the
+	 * first request that needs the whole list — live delivery never waits for it). An instance
+	 * left by the former batched flush also asks D1 for every friend pair and group.
 	 */
-	private async rebuild(): Promise<void> {
+	private async hydrate(): Promise<void> {
 		const userId = this.selfId;
-		if (userId) {
-			const ids = new Set(this.sessions.keys());
-			for (const id of await conversationIdsOf(this.env, userId)) ids.add(id);
-			const summaries = await Promise.all(
-				[...ids].map((id) =>
-					conversationFor(this.env, id)
-						.summaryFor(id, userId)
-						.catch(() => null),
-				),
-			);
-			for (const s of summaries) if (s) this.upsert(userId, s, false);
-			this.ctx.storage.transactionSync(() => {
-				for (const row of this.sessions.values()) this.writeRow(row);
-			});
+		if (!userId) {
+			this.needsHydration = false;
+			return;
 		}
-		await this.ctx.storage.deleteAlarm();
+		const ids = new Set(this.sessions.keys());
+		if (this.legacyUnflushed) for (const id of await conversationIdsOf(this.env, userId)) ids.add(id);
+		const summaries = await Promise.all(
+			[...ids].map((id) =>
+				conversationFor(this.env, id)
+					.summaryFor(id, userId)
+					.catch(() => null),
+			),
+		);
+		for (const s of summaries) if (s) this.refresh(s);
+		this.needsHydration = false;
+		this.legacyUnflushed = false;
 	}
 
 	private deliverText(text: string, excludeDevice: string | null): number {

@@ -1,4 +1,4 @@
-import { env, evictDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ok } from "./fixtures/api";
 import { chatUser, newIn, sendWs } from "./fixtures/chat";
@@ -73,5 +73,67 @@ describe("eviction loses nothing", () => {
 			[g, 7],
 			[ab, 3],
 		]);
+	});
+});
+
+describe("a message costs no storage write in the members' hubs", () => {
+	it("writes a conversation to the hub once, when it is new, and derives the rest from the Conversation after eviction", async () => {
+		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
+		const ab = await makeFriends(alice, bob);
+		for (let i = 1; i <= 3; i++) {
+			await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: `m${i}` });
+		}
+		await bob.b.waitFor((s) => seqsIn(s, ab).includes(3) || undefined, 5000, "message 3");
+		const stored = await runInDurableObject(hub(bob.userId), async (_o, state) => ({
+			rows: state.storage.sql.exec<{ row: string }>("SELECT row FROM sessions").toArray(),
+			alarm: await state.storage.getAlarm(),
+		}));
+		// The row was written once, when the conversation was new to the hub (at the friendship,
+		// or at the first message if that came first); no later message wrote it; no flush is pending.
+		expect(stored.rows).toHaveLength(1);
+		expect(JSON.parse(stored.rows[0]!.row).lastSeq).toBeLessThanOrEqual(1);
+		expect(stored.alarm).toBeNull();
+		expect((await ok("GET", `/sessions/${ab}`, { token: bob.token })).unreadCount).toBe(3);
+		await evictDurableObject(hub(bob.userId));
+		const session = await ok("GET", `/sessions/${ab}`, { token: bob.token });
+		expect([session.lastSeq, session.unreadCount, session.lastMessageContent]).toEqual([3, 3, "m3"]);
+	});
+});
+
+describe("pipelined sends of one device", () => {
+	it("acks frames sent back to back in send order, with sequences in that order, one retried localId included", async () => {
+		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
+		const ab = await makeFriends(alice, bob);
+		const ids = Array.from({ length: 12 }, (_, i) => `pipe-${alice.userId}-${i}`);
+		// Frame 5 repeats frame 2's localId: a retry, answered with frame 2's ack.
+		const sent = ids.map((id, i) => (i === 5 ? ids[2]! : id));
+		const before = alice.a.frames.length;
+		sent.forEach((id, i) => {
+			alice.a.send({
+				type: "message.send",
+				payload: {
+					conversationId: ab,
+					conversationType: "private",
+					contentType: "text",
+					content: `p${i}`,
+					localId: id,
+				},
+			});
+		});
+		const acks = await alice.a.waitFor(
+			(s) => {
+				const got = s.frames.slice(before).filter((f) => f.type === "message.sent" || f.type === "message.error");
+				return got.length >= sent.length ? got : undefined;
+			},
+			10_000,
+			"all acks",
+		);
+		expect(acks.map((f: any) => f.type)).toEqual(sent.map(() => "message.sent"));
+		expect(acks.map((f: any) => f.payload.localId)).toEqual(sent);
+		expect(acks.map((f: any) => f.payload.sequence)).toEqual([1, 2, 3, 4, 5, 3, 6, 7, 8, 9, 10, 11]);
+		await bob.b.waitFor((s) => seqsIn(s, ab).length >= 11 || undefined, 5000, "deliveries");
+		expect(bob.b.frames.filter(newIn(ab)).map((f) => f.payload.data.content)).toEqual(
+			sent.map((_, i) => `p${i}`).filter((_, i) => i !== 5),
+		);
 	});
 });

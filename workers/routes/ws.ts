@@ -26,7 +26,7 @@ ws.get(
 		if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
 			throw new ApiError(400, 400, "expected a WebSocket upgrade request");
 		}
-		const identity = await authenticate(c.env, token).catch((e) => {
+		const identity = await authenticate(c.env, token, { exact: true }).catch((e) => {
 			// Every refusal before the upgrade is a 401 (WIRE-PROFILE §5), a disabled account too.
 			if (e instanceof ApiError) throw unauthorized(e.message, e.code);
 			throw e;

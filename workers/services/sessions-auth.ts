@@ -1,7 +1,7 @@
 import { CloseCodes } from "../../contracts/ws";
 import { config } from "../config";
 import type { Bindings } from "../env";
-import { now, signToken } from "../lib/auth";
+import { forgetSessions, now, signToken } from "../lib/auth";
 import { hubFor } from "./hubs";
 import { notificationFrame } from "./notify";
 
@@ -32,6 +32,7 @@ export function openSessionStatements(
 ): D1PreparedStatement[] {
 	const t = now();
 	const cfg = config(env);
+	forgetSessions(s.userId);
 	return [
 		env.DB.prepare(
 			"UPDATE device_sessions SET revoked_at = ?, revoked_reason = 'replaced' WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL",
@@ -63,6 +64,7 @@ export async function activeDeviceSessions(env: Bindings, userId: string, device
  */
 export async function closeReplacedSessions(env: Bindings, userId: string, sessionIds: string[]): Promise<void> {
 	if (!sessionIds.length) return;
+	forgetSessions(userId);
 	await hubFor(env, userId).closeSessions(sessionIds, CloseCodes.Replaced, "replaced by a new login on this device");
 }
 
@@ -100,6 +102,7 @@ export async function endSessions(
 			.bind(t, reason, userId, select.keepSessionId ?? "")
 			.run();
 	}
+	forgetSessions(userId);
 	const hub = hubFor(env, userId);
 	let devices: string[];
 	if (select.sessionId) {
