@@ -192,19 +192,7 @@ export class UserHub extends DurableObject<Bindings> {
 
 	/** Sends a frame to every device of this user, except `excludeDevice`. Returns how many were reached. */
 	async deliver(frame: object, excludeDevice: string | null = null): Promise<number> {
-		const out = new OutgoingFrame(frame);
-		let reached = 0;
-		for (const ws of this.ctx.getWebSockets()) {
-			const info = this.infoOf(ws);
-			if (excludeDevice && info?.deviceId === excludeDevice) continue;
-			try {
-				ws.send(out.for(info?.wire));
-				reached++;
-			} catch {
-				// A socket that is already closing is not a delivery.
-			}
-		}
-		return reached;
+		return this.sendToDevices(new OutgoingFrame(frame), excludeDevice);
 	}
 
 	/**
@@ -603,7 +591,11 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	private deliverText(text: string, excludeDevice: string | null): number {
-		const out = new OutgoingFrame(text);
+		return this.sendToDevices(new OutgoingFrame(text), excludeDevice);
+	}
+
+	/** Writes one frame to every device but `excludeDevice`, each in its socket's wire format; counts the devices reached. */
+	private sendToDevices(out: OutgoingFrame, excludeDevice: string | null): number {
 		let reached = 0;
 		for (const ws of this.ctx.getWebSockets()) {
 			const info = this.infoOf(ws);
@@ -612,7 +604,7 @@ export class UserHub extends DurableObject<Bindings> {
 				ws.send(out.for(info?.wire));
 				reached++;
 			} catch {
-				// Closing socket: not a delivery.
+				// A socket that is already closing is not a delivery.
 			}
 		}
 		return reached;

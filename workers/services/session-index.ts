@@ -3,7 +3,7 @@ import type { SessionData } from "../../contracts/sessions";
 import type { ConversationKind } from "../../durable-objects/messaging-types";
 import type { Bindings } from "../env";
 
-/** One row of a user's conversation list as the UserHub keeps it (memory first, flushed by alarm). */
+/** One row of a user's conversation list as the UserHub keeps it (flags stored; the rest derived from the Conversation). */
 export interface SessionRow {
 	conversationId: string;
 	conversationType: ConversationKind;
