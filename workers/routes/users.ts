@@ -29,6 +29,7 @@ import {
 	checkNickname,
 	getUserRow,
 	newQrcodeStatements,
+	publicProfileOf,
 	qrcodeUrl,
 	type UserRow,
 	userRowToProfile,
@@ -122,14 +123,7 @@ users.put(
 		const row = await getUserRow(c.env, me.userId);
 		if (!row) throw notFound("user not found", Codes.UserProfileNotFound);
 		if (sets.length) {
-			const data = {
-				userId: row.id,
-				nickname: row.nickname,
-				avatar: row.avatar,
-				signature: row.signature,
-				gender: row.gender,
-				region: row.region,
-			};
+			const data = publicProfileOf(row);
 			await notify(c.env, [me.userId], "user.profile_updated", data, { excludeDevice: me.deviceId });
 			await notifyFriendsOfProfileChange(c.env, { ...data, updatedAt: row.updated_at });
 		}
@@ -282,14 +276,6 @@ users.get(
 		const row = await getUserRow(c.env, userId);
 		if (!row) throw notFound("user not found", Codes.UserProfileNotFound);
 		const flags = await relationFlags(c.env, c.var.auth.userId, userId);
-		return ok(c, {
-			userId: row.id,
-			nickname: row.nickname,
-			avatar: row.avatar,
-			signature: row.signature,
-			gender: row.gender,
-			region: row.region,
-			...flags,
-		});
+		return ok(c, { ...publicProfileOf(row), ...flags });
 	},
 );

@@ -1,18 +1,10 @@
 import { privateConversationId } from "../../contracts/ids";
 import type { SessionData } from "../../contracts/sessions";
-import type { ConversationKind } from "../../durable-objects/messaging-types";
+import type { ConversationSummary } from "../../durable-objects/messaging-types";
 import type { Bindings } from "../env";
 
 /** One row of a user's conversation list as the UserHub keeps it (flags stored; the rest derived from the Conversation). */
-export interface SessionRow {
-	conversationId: string;
-	conversationType: ConversationKind;
-	targetId: string;
-	lastMessageId: string;
-	lastMessageContent: string;
-	lastMessageTime: number;
-	lastSeq: number;
-	readSeq: number;
+export interface SessionRow extends ConversationSummary {
 	isPinned: boolean;
 	pinTime: number;
 	isMuted: boolean;

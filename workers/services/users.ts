@@ -31,6 +31,16 @@ export const userRowToLoginUser = (u: UserRow) => ({
 	email: u.email ?? "",
 });
 
+/** The public part of a profile: what other users see and what profile notifications carry. */
+export const publicProfileOf = (u: UserRow) => ({
+	userId: u.id,
+	nickname: u.nickname,
+	avatar: u.avatar,
+	signature: u.signature,
+	gender: u.gender,
+	region: u.region,
+});
+
 export const userRowToProfile = (u: UserRow) => ({
 	userId: u.id,
 	nickname: u.nickname,
