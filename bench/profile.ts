@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { Api, type BenchUser, privateConversationId } from "./lib/api";
-import { freePort, installCleanup, runOnce, startChild, stop, waitHealthy } from "./lib/procs";
+import { freePort, installCleanup, PRODUCT_VARS, runOnce, startChild, stop, waitHealthy } from "./lib/procs";
 import { type Conv, closedLoop, fanout } from "./lib/scenarios";
 import { closeAll, openMany, pool, productTarget } from "./lib/sockets";
 import { round, sleep } from "./lib/stats";
@@ -89,8 +89,7 @@ async function main() {
 			"--log-level",
 			"warn",
 			"--show-interactive-dev-session=false",
-			"--var",
-			"GROUP_MAX_MEMBERS:2000",
+			...PRODUCT_VARS,
 		],
 		{ cwd: ROOT, env, logFile },
 	);

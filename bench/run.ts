@@ -11,7 +11,17 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Api, type BenchUser, privateConversationId } from "./lib/api";
 import { encodeSend } from "./lib/frames";
-import { freePort, installCleanup, runOnce, startChild, stop, treeIo, treeRss, waitHealthy } from "./lib/procs";
+import {
+	freePort,
+	installCleanup,
+	PRODUCT_VARS,
+	runOnce,
+	startChild,
+	stop,
+	treeIo,
+	treeRss,
+	waitHealthy,
+} from "./lib/procs";
 import {
 	type Conv,
 	closedLoop,
@@ -26,17 +36,6 @@ import {
 } from "./lib/scenarios";
 import { baselineTarget, closeAll, openMany, pool, productTarget, type Target } from "./lib/sockets";
 import { round, sleep } from "./lib/stats";
-
-/**
- * The product as a user deploys it, except per-user limits raised through their documented
- * settings (this measures throughput, not abuse protection) and a group limit above 1,000.
- */
-const PRODUCT_VARS = [
-	"GROUP_MAX_MEMBERS:2000",
-	...["RATE_MESSAGE", "RATE_FRIEND_REQUEST", "RATE_GROUP_CREATE", "RATE_UPLOAD_TOKEN", "RATE_WS_CONNECT"].map(
-		(limit) => `${limit}_BURST:0`,
-	),
-].flatMap((v) => ["--var", v]);
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");

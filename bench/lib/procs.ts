@@ -171,3 +171,14 @@ export function treeIo(root: number): { syscw: number; wchar: number; diskBytes:
 	}
 	return { syscw, wchar, diskBytes };
 }
+
+/**
+ * The product as a user deploys it, except per-user limits raised through their documented
+ * settings (this measures throughput, not abuse protection) and a group limit above 1,000.
+ */
+export const PRODUCT_VARS = [
+	"GROUP_MAX_MEMBERS:2000",
+	...["RATE_MESSAGE", "RATE_FRIEND_REQUEST", "RATE_GROUP_CREATE", "RATE_UPLOAD_TOKEN", "RATE_WS_CONNECT"].map(
+		(limit) => `${limit}_BURST:0`,
+	),
+].flatMap((v) => ["--var", v]);
