@@ -38,6 +38,9 @@ type FrameHandler = (hub: UserHub, ws: WebSocket, info: SocketInfo, payload: unk
 
 const deviceTag = (deviceId: string) => `device:${deviceId}`;
 
+/** A hub that keeps a checkpoint writes its changed rows at most this long after the first change. */
+export const CHECKPOINT_DELAY_MS = 10_000;
+
 /** A device may repeat the same typing state for a conversation at most this often. */
 const TYPING_INTERVAL_MS = 3000;
 
@@ -62,11 +65,11 @@ export class UserHub extends DurableObject<Bindings> {
 
 	private sql: SqlStorage;
 	/**
-	 * The conversation-list index, in memory. Storage holds only what cannot be derived: which
-	 * conversations the user has (written when one is new to the hub) and the pin/mute/delete
-	 * flags (written when they change). Last message, time and read position are the
-	 * Conversations' and are never written here per message (DESIGN.md: one commit per message);
-	 * a new instance takes them back from the Conversations (`hydrate`).
+	 * The conversation-list index, in memory. Storage holds which conversations the user has
+	 * (written when one is new to the hub) and the pin/mute/delete flags (written when they
+	 * change). Last message, time and read position are the Conversations' and are never written
+	 * here per message (DESIGN.md: one commit per message): a small hub's new instance takes them
+	 * back from the Conversations (`hydrate`), a large one from its checkpoint (see `dirty`).
 	 */
 	private sessions = new Map<string, SessionRow>();
 	/** The visible rows in list order, kept until a row changes: a list request does not sort. */
@@ -76,6 +79,18 @@ export class UserHub extends DurableObject<Bindings> {
 	private needsHydration = false;
 	/** Set by an alarm left by the previous design (rows flushed in batches): also ask D1 which conversations exist. */
 	private legacyUnflushed = false;
+	/**
+	 * Checkpoint (hubs with at least `hubCheckpointSessions` conversations, where rebuilding the
+	 * list from every Conversation after a restart would cost a round of that many RPCs): rows whose
+	 * memory differs from storage, whether storage says so (`dirty` in hub_meta, written with the
+	 * first change), and whether the alarm that writes them is set. A restarted hub trusts its
+	 * stored rows only if its last checkpoint left no `dirty` mark.
+	 */
+	private dirty = new Set<string>();
+	private dirtyMarked = false;
+	private checkpointAlarmSet = false;
+	private checkpointed = false;
+	private readonly checkpointMin = config(this.env).hubCheckpointSessions;
 	private selfId: string | null = null;
 	/**
 	 * A device's sends are pipelined: each (device, conversation) has at most one RPC in flight,
@@ -102,15 +117,28 @@ export class UserHub extends DurableObject<Bindings> {
 				const row = JSON.parse(r.row) as SessionRow;
 				this.sessions.set(row.conversationId, row);
 			}
-			this.selfId =
-				this.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'userId'").toArray()[0]?.value ?? null;
-			this.needsHydration = this.sessions.size > 0;
-			// An alarm at start-up was set by the batched flush this hub used before: the previous
-			// instance may have ended with conversations it never wrote, so D1 lists them too.
-			if ((await ctx.storage.getAlarm()) !== null) {
+			const meta = new Map(
+				this.sql
+					.exec<{ key: string; value: string }>("SELECT key, value FROM hub_meta")
+					.toArray()
+					.map((r) => [r.key, r.value]),
+			);
+			this.selfId = meta.get("userId") ?? null;
+			this.checkpointed = meta.has("checkpoint");
+			this.dirtyMarked = meta.has("dirty");
+			const trusted = this.checkpointed && !this.dirtyMarked && this.sessions.size >= this.checkpointMin;
+			this.needsHydration = this.sessions.size > 0 && !trusted;
+			const alarm = await ctx.storage.getAlarm();
+			if (alarm !== null && !this.checkpointed) {
+				// Set by the batched flush this hub used before checkpoints: the previous instance
+				// may have ended with conversations it never wrote, so D1 lists them too.
 				this.legacyUnflushed = true;
 				this.needsHydration = this.selfId !== null;
 				await ctx.storage.deleteAlarm();
+			} else if (this.dirtyMarked) {
+				// The previous instance died with changes unwritten: rebuild, then checkpoint soon.
+				this.checkpointAlarmSet = true;
+				if (alarm === null) await ctx.storage.setAlarm(Date.now() + CHECKPOINT_DELAY_MS);
 			}
 		});
 	}
@@ -145,6 +173,10 @@ export class UserHub extends DurableObject<Bindings> {
 		if ((await sessionState(this.env, identity.userId, identity.sessionId)) !== "active") {
 			this.closeSocket(server, CloseCodes.SessionEnded, "session ended");
 		}
+
+		// A device that connects asks for its list next (catch-up) and starts receiving messages,
+		// whose unread totals need the whole list: rebuild it now, off this request's path.
+		if (this.needsHydration) this.ctx.waitUntil(this.ready().catch(() => {}));
 
 		const headers = new Headers();
 		if (subprotocol) headers.set("Sec-WebSocket-Protocol", subprotocol);
@@ -359,6 +391,8 @@ export class UserHub extends DurableObject<Bindings> {
 			await this.ready();
 			this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", this.unreadData(row))), null);
 		}
+		// After the frames went out, so they are not held back by this write.
+		this.armCheckpoint();
 		return { reached: this.ctx.getWebSockets().length, muted: row.isMuted };
 	}
 
@@ -377,6 +411,7 @@ export class UserHub extends DurableObject<Bindings> {
 		const row = this.upsert(userId, summary);
 		const data = this.unreadData(row);
 		this.deliverText(JSON.stringify(notificationFrame("session.unread_updated", data)), excludeDevice);
+		this.armCheckpoint();
 		return { unreadCount: data.unreadCount, totalUnread: data.totalUnread };
 	}
 
@@ -457,8 +492,45 @@ export class UserHub extends DurableObject<Bindings> {
 		);
 	}
 
-	/** Only an alarm set by the former batched flush can fire; start-up already handled it. */
-	async alarm(): Promise<void> {}
+	/** Writes the checkpoint; a new instance first rebuilds the rows its predecessor left unwritten. */
+	async alarm(): Promise<void> {
+		this.checkpointAlarmSet = false;
+		await this.ready();
+		this.checkpoint();
+	}
+
+	/**
+	 * A row changed in memory only. A hub large enough to keep a checkpoint marks itself dirty
+	 * (one write, with the alarm, the first time after a checkpoint) so that a restart before the
+	 * checkpoint knows to rebuild; smaller hubs always rebuild after a restart and write nothing.
+	 */
+	private armCheckpoint(): void {
+		if (!this.dirty.size || this.sessions.size < this.checkpointMin) return;
+		if (!this.dirtyMarked) {
+			this.dirtyMarked = true;
+			this.sql.exec("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('dirty', '1')");
+		}
+		if (!this.checkpointAlarmSet) {
+			this.checkpointAlarmSet = true;
+			void this.ctx.storage.setAlarm(Date.now() + CHECKPOINT_DELAY_MS);
+		}
+	}
+
+	/** Every changed row and the end of the dirty mark, in one commit. */
+	private checkpoint(): void {
+		if (this.sessions.size < this.checkpointMin || (!this.dirty.size && !this.dirtyMarked && this.checkpointed)) return;
+		this.ctx.storage.transactionSync(() => {
+			for (const id of this.dirty) {
+				const row = this.sessions.get(id);
+				if (row) this.writeRow(row);
+			}
+			this.sql.exec("DELETE FROM hub_meta WHERE key = 'dirty'");
+			this.sql.exec("INSERT OR REPLACE INTO hub_meta (key, value) VALUES ('checkpoint', '1')");
+		});
+		this.dirty.clear();
+		this.dirtyMarked = false;
+		this.checkpointed = true;
+	}
 
 	private unreadData(row: SessionRow) {
 		let total = 0;
@@ -505,6 +577,7 @@ export class UserHub extends DurableObject<Bindings> {
 		}
 		row.readSeq = Math.min(row.lastSeq, Math.max(row.readSeq, summary.readSeq));
 		row.updatedAt = t;
+		if (!isNew) this.dirty.add(row.conversationId);
 		if (isNew) {
 			// One implicit commit: the hub remembers who it is with its first conversation.
 			if (!this.selfId && userId) {
@@ -532,14 +605,19 @@ export class UserHub extends DurableObject<Bindings> {
 			row.lastMessageTime = summary.lastMessageTime;
 		}
 		row.readSeq = Math.min(row.lastSeq, Math.max(row.readSeq, summary.readSeq));
-		if (before !== `${row.lastSeq}|${row.readSeq}|${row.lastMessageId}|${row.lastMessageContent}`)
+		if (before !== `${row.lastSeq}|${row.readSeq}|${row.lastMessageId}|${row.lastMessageContent}`) {
 			row.updatedAt = seconds();
+			this.dirty.add(row.conversationId);
+		}
 	}
 
 	/** Stores the row's flags (and the snapshot of its last message, a fallback if its Conversation cannot answer). */
 	private persist(row: SessionRow): void {
 		this.orderedCache = null;
 		this.writeRow(row);
+		this.dirty.delete(row.conversationId);
+		// A new conversation can bring the hub to the checkpoint size with changes still unwritten.
+		this.armCheckpoint();
 	}
 
 	private writeRow(row: SessionRow): void {
@@ -588,6 +666,7 @@ export class UserHub extends DurableObject<Bindings> {
 		for (const s of summaries) if (s) this.refresh(s);
 		this.needsHydration = false;
 		this.legacyUnflushed = false;
+		this.armCheckpoint();
 	}
 
 	private deliverText(text: string, excludeDevice: string | null): number {

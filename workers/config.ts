@@ -8,6 +8,8 @@ export interface Config {
 	loginMaxFailures: number;
 	loginWindowSeconds: number;
 	rateLimits: RateLimits;
+	/** See UserHub: hubs with at least this many conversations checkpoint their list instead of rebuilding it. */
+	hubCheckpointSessions: number;
 }
 
 /** Per-user actions with a token-bucket limit, kept in the user's UserHub (durable-objects/rate-limits.ts). */
@@ -75,5 +77,6 @@ export function config(env: Bindings): Config {
 		loginMaxFailures: int(env.LOGIN_MAX_FAILURES, 5),
 		loginWindowSeconds: int(env.LOGIN_WINDOW_SECONDS, 900),
 		rateLimits: rateLimits(env),
+		hubCheckpointSessions: int(env.HUB_CHECKPOINT_SESSIONS, 64),
 	};
 }

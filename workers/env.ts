@@ -7,6 +7,8 @@ export interface Secrets {
 	LOGIN_MAX_FAILURES?: string;
 	LOGIN_WINDOW_SECONDS?: string;
 	GROUP_MAX_MEMBERS?: string;
+	/** A UserHub with at least this many conversations keeps a checkpoint of its list (user-hub.ts). */
+	HUB_CHECKPOINT_SESSIONS?: string;
 	/** HMAC key of the Worker's signed file URLs. */
 	FILES_URL_SECRET?: string;
 	/** When all three R2 S3 settings are set, upload/download URLs are real R2 presigned URLs. */

@@ -327,6 +327,8 @@ function marginal(rows: MemoryStep[]): number {
 }
 
 export interface RestResult {
+	/** Which server answered (the product, or the platform baseline's floor). */
+	target: string;
 	path: string;
 	concurrency: number;
 	requests: number;
@@ -340,7 +342,7 @@ export interface RestResult {
 export async function restLoad(
 	url: string,
 	tokens: string[],
-	opts: { concurrency: number; durationMs: number; maxRequests: number },
+	opts: { concurrency: number; durationMs: number; maxRequests: number; target?: string; envelope?: boolean },
 ): Promise<RestResult> {
 	const latencies: number[] = [];
 	let failures = 0;
@@ -356,8 +358,13 @@ export async function restLoad(
 				const t = performance.now();
 				try {
 					const res = await fetch(url, { headers: auth, signal: AbortSignal.timeout(10_000) });
-					const body = (await res.json()) as { code: number };
-					if (body.code !== 0) failures++;
+					if (opts.envelope === false) {
+						await res.arrayBuffer();
+						if (!res.ok) failures++;
+					} else {
+						const body = (await res.json()) as { code: number };
+						if (body.code !== 0) failures++;
+					}
 				} catch {
 					failures++;
 				}
@@ -367,6 +374,7 @@ export async function restLoad(
 	);
 	const wall = performance.now() - t0;
 	return {
+		target: opts.target ?? "product",
 		path: new URL(url).pathname + new URL(url).search,
 		concurrency: opts.concurrency,
 		requests: latencies.length,
