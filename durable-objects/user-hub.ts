@@ -174,10 +174,6 @@ export class UserHub extends DurableObject<Bindings> {
 			this.closeSocket(server, CloseCodes.SessionEnded, "session ended");
 		}
 
-		// A device that connects asks for its list next (catch-up) and starts receiving messages,
-		// whose unread totals need the whole list: rebuild it now, off this request's path.
-		if (this.needsHydration) this.ctx.waitUntil(this.ready().catch(() => {}));
-
 		const headers = new Headers();
 		if (subprotocol) headers.set("Sec-WebSocket-Protocol", subprotocol);
 		return new Response(null, { status: 101, webSocket: client, headers });
