@@ -11,7 +11,13 @@ const overview = (token: string) => ok("GET", "/admin/stats/overview", { token }
 /** What a Conversation holds back for the daily counter, and whether its flush alarm is set. */
 const pendingIn = (id: string) =>
 	runInDurableObject(conv(id), async (_obj, state) => ({
-		pending: Number(state.storage.sql.exec("SELECT COALESCE(SUM(n), 0) AS n FROM uncounted").one().n),
+		pending: Number(
+			state.storage.sql
+				.exec(
+					"SELECT COUNT(*) AS n FROM messages WHERE seq > (SELECT COALESCE(MAX(value), 0) FROM bookkeeping WHERE key = 'flushed_seq')",
+				)
+				.one().n,
+		),
 		alarmSet: (await state.storage.getAlarm()) !== null,
 	}));
 
