@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { IDEMPOTENCY_WINDOW } from "../durable-objects/conversation";
 import { sequenceOfMessageId } from "../workers/services/message-format";
 import { fails, ok } from "./fixtures/api";
-import { chatUser, closeAll, localId, newIn, sendWs } from "./fixtures/chat";
+import { chatUser, closeAll, localId, newIn, say, sendWs } from "./fixtures/chat";
 import { makeFriends, makeGroup } from "./fixtures/social";
 
 const conv = (id: string) => env.CONVERSATION.getByName(`conv:${id}`);
@@ -44,18 +44,13 @@ describe("Conversation storage: a send is one SQL write", () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
 		const ab = await makeFriends(alice, bob);
 		// The first send after start-up loads the caches (members, meta, the localId window).
-		await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: "warm-up" });
+		await say(alice.a, ab, "warm-up");
 		await holdFlush(ab);
 		await recordStatements(ab);
 
 		const ids = [localId(), localId(), localId(), localId()];
 		for (const [i, id] of ids.entries()) {
-			const ack = await sendWs(i % 2 ? bob.a : alice.a, {
-				conversationId: ab,
-				conversationType: "private",
-				content: `m${i}`,
-				localId: id,
-			});
+			const ack = await say(i % 2 ? bob.a : alice.a, ab, `m${i}`, { localId: id });
 			expect(ack).toMatchObject({ type: "message.sent", payload: { sequence: i + 2 } });
 		}
 		const sent = await statements(ab);
@@ -63,12 +58,7 @@ describe("Conversation storage: a send is one SQL write", () => {
 		for (const q of sent) expect(q).toMatch(/^INSERT INTO messages /);
 
 		// A retry reads its original row for the ack and writes nothing.
-		const retry = await sendWs(alice.b, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "again",
-			localId: ids[0],
-		});
+		const retry = await say(alice.b, ab, "again", { localId: ids[0] });
 		expect(retry.payload.sequence).toBe(2);
 		const afterRetry = (await statements(ab)).slice(ids.length);
 		expect(afterRetry).toEqual(["SELECT * FROM messages WHERE seq = ?"]);
@@ -97,22 +87,12 @@ describe("Conversation storage: a send is one SQL write", () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
 		const ab = await makeFriends(alice, bob);
 		const id = localId();
-		await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: "before" });
-		const first = await sendWs(alice.a, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "once",
-			localId: id,
-		});
+		await say(alice.a, ab, "before");
+		const first = await say(alice.a, ab, "once", { localId: id });
 		expect(first.payload.sequence).toBe(2);
 
 		await evictDurableObject(conv(ab));
-		const retry = await sendWs(alice.b, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "once (retried)",
-			localId: id,
-		});
+		const retry = await say(alice.b, ab, "once (retried)", { localId: id });
 		expect(retry.type).toBe("message.sent");
 		expect(retry.payload).toMatchObject({
 			messageId: first.payload.messageId,
@@ -121,7 +101,7 @@ describe("Conversation storage: a send is one SQL write", () => {
 			localId: id,
 		});
 		// The same localId from another sender is that sender's own message.
-		const bobs = await sendWs(bob.a, { conversationId: ab, conversationType: "private", content: "mine", localId: id });
+		const bobs = await say(bob.a, ab, "mine", { localId: id });
 		expect(bobs.payload.sequence).toBe(3);
 
 		const history = await ok("GET", `/sessions/${ab}/messages`, { token: bob.token });
@@ -163,26 +143,16 @@ describe("Conversation storage: a send is one SQL write", () => {
 	it("answers lookups by message ID through the sequence inside it, and only for IDs of this conversation", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
 		const ab = await makeFriends(alice, bob);
-		const sent = await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: "hello" });
+		const sent = await say(alice.a, ab, "hello");
 		const messageId = sent.payload.messageId as string;
 		expect((await ok("GET", `/messages/${messageId}`, { token: bob.token })).content).toBe("hello");
-		const reply = await sendWs(bob.a, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "re",
-			replyTo: messageId,
-		});
+		const reply = await say(bob.a, ab, "re", { replyTo: messageId });
 		expect(reply.type).toBe("message.sent");
 		// The right sequence with another random part, or no number where the sequence goes: no such message.
 		const random = messageId.slice(messageId.lastIndexOf(".") + 1);
 		for (const wrong of [`${ab}.1.000000000000`, `${ab}.x.${random}`, `${ab}.${random}`]) {
 			await fails("GET", `/messages/${encodeURIComponent(wrong)}`, 404, 50101, { token: bob.token });
-			const refused = await sendWs(bob.a, {
-				conversationId: ab,
-				conversationType: "private",
-				content: "re",
-				replyTo: wrong,
-			});
+			const refused = await say(bob.a, ab, "re", { replyTo: wrong });
 			expect(refused).toMatchObject({ type: "message.error", payload: { code: 50101 } });
 		}
 		closeAll(alice, bob);
@@ -192,7 +162,7 @@ describe("Conversation storage: a send is one SQL write", () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
 		const ab = await makeFriends(alice, bob);
 		const [oldest, kept] = [localId(), localId()];
-		await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: "first", localId: oldest });
+		await say(alice.a, ab, "first", { localId: oldest });
 		// A long conversation, written as the object writes it (through the API this would take minutes).
 		await runInDurableObject(conv(ab), (_o, state) => {
 			for (let seq = 2; seq <= IDEMPOTENCY_WINDOW + 1; seq++)
@@ -206,19 +176,9 @@ describe("Conversation storage: a send is one SQL write", () => {
 		});
 		await holdFlush(ab);
 		await evictDurableObject(conv(ab));
-		const inWindow = await sendWs(alice.a, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "y",
-			localId: kept,
-		});
+		const inWindow = await say(alice.a, ab, "y", { localId: kept });
 		expect(inWindow.payload.sequence).toBe(2);
-		const fellOut = await sendWs(alice.a, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "z",
-			localId: oldest,
-		});
+		const fellOut = await say(alice.a, ab, "z", { localId: oldest });
 		expect(fellOut.payload.sequence).toBe(IDEMPOTENCY_WINDOW + 2);
 		await runInDurableObject(conv(ab), (_o, state) => state.storage.deleteAlarm());
 		closeAll(alice, bob);

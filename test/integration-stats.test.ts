@@ -4,7 +4,7 @@ import type { Conversation } from "../durable-objects/conversation";
 import { utcDay } from "../workers/services/stats";
 import { superadminToken } from "./fixtures/admin";
 import { ok } from "./fixtures/api";
-import { chatUser, closeAll, localId, sendWs } from "./fixtures/chat";
+import { chatUser, closeAll, localId, say } from "./fixtures/chat";
 import { makeFriends, makeGroup } from "./fixtures/social";
 
 const conv = (id: string) => env.CONVERSATION.getByName(`conv:${id}`);
@@ -33,14 +33,11 @@ describe("admin stats: messages today", () => {
 		const before = await overview(sup);
 
 		const retried = localId();
-		for (let i = 0; i < 3; i++)
-			await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: `p${i}` });
-		await sendWs(bob.a, { conversationId: ab, conversationType: "private", content: "once", localId: retried });
+		for (let i = 0; i < 3; i++) await say(alice.a, ab, `p${i}`);
+		await say(bob.a, ab, "once", { localId: retried });
 		// A retry of an accepted message and a refused message store nothing and count nothing.
-		await sendWs(bob.b, { conversationId: ab, conversationType: "private", content: "once", localId: retried });
-		expect((await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: "" })).type).toBe(
-			"message.error",
-		);
+		await say(bob.b, ab, "once", { localId: retried });
+		expect((await say(alice.a, ab, "")).type).toBe("message.error");
 		for (let i = 0; i < 2; i++)
 			await ok("POST", "/messages", {
 				token: bob.token,
@@ -67,7 +64,7 @@ describe("admin stats: messages today", () => {
 		expect(after.totalMessages - before.totalMessages).toBe(6);
 
 		// The next message arms the alarm again.
-		await sendWs(alice.a, { conversationId: ab, conversationType: "private", content: "later" });
+		await say(alice.a, ab, "later");
 		await runDurableObjectAlarm(conv(ab));
 		expect((await overview(sup)).messagesToday - before.messagesToday).toBe(7);
 		closeAll(alice, bob);
@@ -79,14 +76,8 @@ describe("admin stats: messages today", () => {
 		const ab = await makeFriends(alice, bob);
 		const before = await overview(sup);
 		const id = localId();
-		for (let i = 0; i < 4; i++)
-			await sendWs(i % 2 ? bob.a : alice.a, {
-				conversationId: ab,
-				conversationType: "private",
-				content: `m${i}`,
-				localId: i === 2 ? id : localId(),
-			});
-		await sendWs(alice.b, { conversationId: ab, conversationType: "private", content: "retry", localId: id });
+		for (let i = 0; i < 4; i++) await say(i % 2 ? bob.a : alice.a, ab, `m${i}`, { localId: i === 2 ? id : localId() });
+		await say(alice.b, ab, "retry", { localId: id });
 		await runDurableObjectAlarm(conv(ab));
 		expect((await overview(sup)).messagesToday - before.messagesToday).toBe(4);
 		// The flush itself, again (as a retried alarm would run it), finds nothing past its checkpoint.
@@ -129,19 +120,9 @@ describe("admin stats: messages today", () => {
 		const before = await overview(sup);
 
 		// The retry of a schema-1 message is still recognised; the next message follows it.
-		const retry = await sendWs(alice.a, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "x",
-			localId: retried,
-		});
+		const retry = await say(alice.a, ab, "x", { localId: retried });
 		expect(retry.payload).toMatchObject({ messageId: firstId, sequence: 1 });
-		const next = await sendWs(alice.a, {
-			conversationId: ab,
-			conversationType: "private",
-			content: "new",
-			replyTo: firstId,
-		});
+		const next = await say(alice.a, ab, "new", { replyTo: firstId });
 		expect(next.payload.sequence).toBe(3);
 		const stored = await runInDurableObject(conv(ab), (_o, state) => {
 			const all = (q: string) => state.storage.sql.exec(q).toArray();
