@@ -14,7 +14,7 @@ import {
 	utf8Length,
 } from "../workers/services/message-format";
 import { notificationFrame, notify } from "../workers/services/notify";
-import { addMessageCount, utcDay } from "../workers/services/stats";
+import { addMessageCounts, utcDay } from "../workers/services/stats";
 import { getConfigValue } from "../workers/services/system-config";
 import type {
 	ConversationKind,
@@ -545,9 +545,10 @@ export class Conversation extends DurableObject<Bindings> {
 	 * Adds the messages stored since the last flush (seq in (flushedSeq, lastSeq]) to D1's daily
 	 * counter, per UTC day of their created_at, then in one local transaction moves the
 	 * checkpoint and writes the read positions of those messages' senders. Messages sent during
-	 * the D1 call are left for the next flush (their send armed the alarm again). A D1 failure
-	 * throws, so the alarm is retried and nothing local moves. A crash after the D1 add and
-	 * before the local commit counts that batch twice (the D1 counter has no idempotency key).
+	 * the D1 call are left for the next flush (their send armed the alarm again). The days go to
+	 * D1 in one batch; a D1 failure throws, so the alarm is retried and nothing local moves. A
+	 * crash after the D1 batch and before the local commit counts that batch twice (the D1
+	 * counter has no idempotency key).
 	 */
 	private async flushCounts(): Promise<void> {
 		const from = this.flushedSeq;
@@ -569,7 +570,7 @@ export class Conversation extends DurableObject<Bindings> {
 				perDay.set(day, (perDay.get(day) ?? 0) + n);
 			}
 		}
-		for (const [day, n] of perDay) await addMessageCount(this.env, n, day);
+		await addMessageCounts(this.env, perDay);
 		this.ctx.storage.transactionSync(() => {
 			const senders = this.sql
 				.exec<{ sender_id: string; s: number }>(
