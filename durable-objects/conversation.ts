@@ -6,9 +6,15 @@ import { enqueuePush, type PushJob, pushJob } from "../workers/push/jobs";
 import { loadGroupSnapshot, loadPrivateSnapshot } from "../workers/services/conversation-sync";
 import { mayReferenceFiles, recordFileReferences } from "../workers/services/files";
 import { hubFor } from "../workers/services/hubs";
-import { newMessageId, previewOf, resolveContentType, utf8Length } from "../workers/services/message-format";
+import {
+	newMessageId,
+	previewOf,
+	resolveContentType,
+	sequenceOfMessageId,
+	utf8Length,
+} from "../workers/services/message-format";
 import { notificationFrame, notify } from "../workers/services/notify";
-import { addMessageCount, utcDay } from "../workers/services/stats";
+import { addMessageCounts, utcDay } from "../workers/services/stats";
 import { getConfigValue } from "../workers/services/system-config";
 import type {
 	ConversationKind,
@@ -44,6 +50,14 @@ export const SMALL_GROUP_LIMIT = 100;
 export const COUNT_FLUSH_MS = 5000;
 /** Sender cards (nickname/avatar) are re-read from D1 at most this often per sender. */
 const CARD_TTL_MS = 5 * 60 * 1000;
+/**
+ * A retried send (same sender and localId) is recognised among the conversation's most recent
+ * this many messages; an older localId is treated as new. Kept in memory, rebuilt from
+ * `messages.local_id` by one rowid range scan, so a send looks its key up without a read.
+ */
+export const IDEMPOTENCY_WINDOW = 5000;
+/** Storage layout version (the `bookkeeping` table); see migrate(). */
+const SCHEMA_VERSION = 2;
 
 type MessageRow = {
 	seq: number;
@@ -55,6 +69,7 @@ type MessageRow = {
 	at_users: string;
 	status: number;
 	created_at: number;
+	local_id: string;
 };
 
 export interface SendInput extends SendMessageInput {
@@ -71,20 +86,28 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * One per conversation (`conv:<id>`). Holds the conversation's member list (a copy of D1's
  * truth, replaced wholesale by `syncMembers`/`syncPrivate` so it can never drift), its
  * messages, the sequence counter, the idempotency keys and every member's read position.
- * A message costs exactly one storage commit here; members' hubs are updated in memory.
+ * A message costs exactly one SQL write here, its row in `messages` (the idempotency key is a
+ * column of it); the sender's read position and the admin stats count are derived from the
+ * rows by the periodic flush (see flushCounts). Members' hubs are updated in memory.
  */
 export class Conversation extends DurableObject<Bindings> {
 	protected sql: SqlStorage;
 	private lastSeq = 0;
 	private membersCache: Map<string, ConversationMember> | null = null;
 	private readsCache = new Map<string, number>();
+	/** `sender\0localId` → seq of the last IDEMPOTENCY_WINDOW messages, in seq order; null until first needed. */
+	private localIds: Map<string, number> | null = null;
+	/** Messages up to this seq are in D1's daily counter and their senders' positions in `reads`. */
+	private flushedSeq = 0;
+	/** An object migrated from schema 1 may still hold counts in `uncounted` until its next flush. */
+	private legacyUncounted = false;
 	/** Meta of a lazily loaded refusal, never stored (see ensureSynced); a sync replaces it. */
 	private volatileMeta = new Map<string, string>();
 	private metaCache: Map<string, string> | null = null;
 	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
 	private outbox: { message: MessageData; originDevice: string | null; preview: string }[] = [];
 	private draining: Promise<void> | null = null;
-	/** Whether the alarm that flushes `uncounted` is set (known after start-up). */
+	/** Whether the alarm that runs flushCounts is set (known after start-up). */
 	private countFlushArmed = false;
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
@@ -92,46 +115,112 @@ export class Conversation extends DurableObject<Bindings> {
 		this.sql = ctx.storage.sql;
 		ctx.blockConcurrencyWhile(async () => {
 			this.migrate();
+			this.load();
 			this.countFlushArmed = (await ctx.storage.getAlarm()) !== null;
+			// Unflushed messages always have an alarm (set with the first of them); this only
+			// re-arms one that was lost, e.g. by a flush that gave up.
+			if (!this.countFlushArmed && (this.lastSeq > this.flushedSeq || this.legacyUncounted)) this.armCountFlush();
 		});
 	}
 
+	/**
+	 * Creates or upgrades the storage layout, once per version (recorded in `bookkeeping`), in
+	 * one transaction so a failure leaves the old layout whole.
+	 * - 2: the idempotency key is a column of `messages` (was the `local_ids` table), the
+	 *   message ID is no longer UNIQUE (lookups go through the seq inside the ID), and the
+	 *   sender's read position and the stats count are derived by the flush (was a `reads`
+	 *   upsert and an `uncounted` upsert per message).
+	 */
 	protected migrate(): void {
-		this.sql.exec(`CREATE TABLE IF NOT EXISTS members (
-			user_id TEXT PRIMARY KEY,
-			role TEXT NOT NULL,
-			muted INTEGER NOT NULL DEFAULT 0
-		)`);
-		this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-		this.sql.exec(`CREATE TABLE IF NOT EXISTS messages (
-			seq INTEGER PRIMARY KEY,
-			message_id TEXT NOT NULL UNIQUE,
-			sender_id TEXT NOT NULL,
-			content_type TEXT NOT NULL,
-			content TEXT NOT NULL,
-			reply_to TEXT NOT NULL DEFAULT '',
-			at_users TEXT NOT NULL DEFAULT '[]',
-			status INTEGER NOT NULL DEFAULT 0,
-			created_at INTEGER NOT NULL
-		)`);
-		this.sql.exec(`CREATE TABLE IF NOT EXISTS local_ids (
-			sender_id TEXT NOT NULL,
-			local_id TEXT NOT NULL,
-			seq INTEGER NOT NULL,
-			PRIMARY KEY (sender_id, local_id)
-		)`);
-		this.sql.exec(`CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL)`);
-		// Messages sent but not yet added to D1's daily counter (admin stats), per UTC day.
-		this.sql.exec(`CREATE TABLE IF NOT EXISTS uncounted (day TEXT PRIMARY KEY, n INTEGER NOT NULL)`);
-		this.sql.exec(`CREATE TABLE IF NOT EXISTS hidden (
-			user_id TEXT NOT NULL,
-			seq INTEGER NOT NULL,
-			PRIMARY KEY (user_id, seq)
-		)`);
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS bookkeeping (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+		const version = this.bookkeeping("schema_version");
+		if (version >= SCHEMA_VERSION) return;
+		this.ctx.storage.transactionSync(() => {
+			const hasMessages = this.sql
+				.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
+				.toArray().length;
+			if (hasMessages) this.migrateFromV1();
+			else
+				this.sql.exec(`CREATE TABLE messages (
+					seq INTEGER PRIMARY KEY,
+					message_id TEXT NOT NULL,
+					sender_id TEXT NOT NULL,
+					content_type TEXT NOT NULL,
+					content TEXT NOT NULL,
+					reply_to TEXT NOT NULL DEFAULT '',
+					at_users TEXT NOT NULL DEFAULT '[]',
+					status INTEGER NOT NULL DEFAULT 0,
+					created_at INTEGER NOT NULL,
+					local_id TEXT NOT NULL DEFAULT ''
+				)`);
+			this.sql.exec(`CREATE TABLE IF NOT EXISTS members (
+				user_id TEXT PRIMARY KEY,
+				role TEXT NOT NULL,
+				muted INTEGER NOT NULL DEFAULT 0
+			)`);
+			this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+			this.sql.exec(`CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL)`);
+			this.sql.exec(`CREATE TABLE IF NOT EXISTS hidden (
+				user_id TEXT NOT NULL,
+				seq INTEGER NOT NULL,
+				PRIMARY KEY (user_id, seq)
+			)`);
+			this.setBookkeeping("schema_version", SCHEMA_VERSION);
+		});
+	}
+
+	/**
+	 * Schema 1 → 2 for objects that hold data. Every message of a v1 object was already counted
+	 * (in D1 or in `uncounted`, which the next flush adds and drops) and its sender's position
+	 * written to `reads`, so the flush checkpoint starts at the last message. The v1 UNIQUE
+	 * index on message_id stays: SQLite cannot drop an autoindex short of rebuilding the table,
+	 * and it costs old objects only what it always cost them.
+	 */
+	private migrateFromV1(): void {
+		this.sql.exec("ALTER TABLE messages ADD COLUMN local_id TEXT NOT NULL DEFAULT ''");
+		const hasLocalIds = this.sql
+			.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'local_ids'")
+			.toArray().length;
+		if (hasLocalIds) {
+			this.sql.exec(
+				"UPDATE messages SET local_id = l.local_id FROM local_ids l WHERE l.seq = messages.seq AND l.sender_id = messages.sender_id",
+			);
+			this.sql.exec("DROP TABLE local_ids");
+		}
+		const last = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+		this.setBookkeeping("flushed_seq", last);
+	}
+
+	/** In-memory state from storage: last seq, read positions (the flushed ones plus what the flush has not written yet). */
+	private load(): void {
 		this.lastSeq = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+		this.flushedSeq = this.bookkeeping("flushed_seq");
+		this.legacyUncounted =
+			this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uncounted'").toArray().length > 0;
 		for (const r of this.sql.exec<{ user_id: string; read_seq: number }>("SELECT user_id, read_seq FROM reads")) {
 			this.readsCache.set(r.user_id, r.read_seq);
 		}
+		// A sender has read up to their own last message; `reads` knows it only up to the last flush.
+		for (const r of this.sql.exec<{ sender_id: string; s: number }>(
+			"SELECT sender_id, MAX(seq) AS s FROM messages WHERE seq > ? GROUP BY sender_id",
+			this.flushedSeq,
+		)) {
+			this.readsCache.set(r.sender_id, Math.max(this.readsCache.get(r.sender_id) ?? 0, r.s));
+		}
+	}
+
+	private bookkeeping(key: string): number {
+		return (
+			this.sql.exec<{ value: number }>("SELECT value FROM bookkeeping WHERE key = ?", key).toArray()[0]?.value ?? 0
+		);
+	}
+
+	private setBookkeeping(key: string, value: number): void {
+		this.sql.exec(
+			"INSERT INTO bookkeeping (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			key,
+			value,
+		);
 	}
 
 	// ---- member copy (kept in sync by workers/services/conversation-sync.ts) ----
@@ -302,6 +391,7 @@ export class Conversation extends DurableObject<Bindings> {
 		if (!kind) return inputs.map(() => fail(SendCodes.ConversationNotFound, "conversation not found"));
 		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
 		const card = await this.senderCard(first.senderId);
+		if (inputs.some((i) => i.localId)) this.loadLocalIds();
 		const seqBefore = this.lastSeq;
 		const stored: { message: MessageData; originDevice: string | null; preview: string }[] = [];
 		let results: SendResult[] = [];
@@ -311,6 +401,8 @@ export class Conversation extends DurableObject<Bindings> {
 			});
 		} catch (e) {
 			this.lastSeq = seqBefore;
+			// Keys of the rolled-back rows may be in the map: rebuild it from storage when next needed.
+			this.localIds = null;
 			throw e;
 		}
 		if (stored.length) {
@@ -332,16 +424,12 @@ export class Conversation extends DurableObject<Bindings> {
 		const convId = input.conversationId;
 		if (kind !== input.conversationType)
 			return fail(SendCodes.BadInput, `conversationType must be ${kind} for this conversation`);
-		// A retry of an accepted message returns the original ack, whatever changed since.
-		if (input.localId) {
-			const prior = this.sql
-				.exec<MessageRow>(
-					"SELECT m.* FROM local_ids l JOIN messages m ON m.seq = l.seq WHERE l.sender_id = ? AND l.local_id = ?",
-					input.senderId,
-					input.localId,
-				)
-				.toArray()[0];
-			if (prior) return { ok: true, duplicate: true, ack: ackOf(convId, prior, input.localId) };
+		// A retry of an accepted message returns the original ack, whatever changed since. Only
+		// a retry reads storage (for its ack); the rows of this batch are visible here too.
+		const priorSeq = input.localId ? this.priorSend(input.senderId, input.localId) : undefined;
+		if (priorSeq !== undefined) {
+			const prior = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", priorSeq).one();
+			return { ok: true, duplicate: true, ack: ackOf(convId, prior, input.localId) };
 		}
 
 		const refused = this.checkSender(kind, input.senderId);
@@ -351,10 +439,8 @@ export class Conversation extends DurableObject<Bindings> {
 		if (input.content.length === 0) return fail(SendCodes.BadInput, "content must not be empty");
 		if (utf8Length(input.content) > MAX_CONTENT_BYTES)
 			return fail(SendCodes.TooLarge, `content is larger than ${MAX_CONTENT_BYTES} bytes`);
-		if (input.replyTo) {
-			const found = this.sql.exec("SELECT 1 FROM messages WHERE message_id = ?", input.replyTo).toArray().length;
-			if (!found) return fail(SendCodes.MessageNotFound, "replyTo names no message of this conversation");
-		}
+		if (input.replyTo && !this.rowOf(input.replyTo))
+			return fail(SendCodes.MessageNotFound, "replyTo names no message of this conversation");
 		const atUsers = [...new Set(input.atUsers)];
 		const members = this.memberMap();
 		const stranger = atUsers.find((u) => !members.has(u));
@@ -363,9 +449,11 @@ export class Conversation extends DurableObject<Bindings> {
 		const createdAt = nowSeconds();
 		const seq = this.lastSeq + 1;
 		const messageId = newMessageId(convId, seq);
+		// The one write of a send. The sender's read position and the stats count follow from
+		// this row (see flushCounts); the idempotency key is its local_id.
 		this.sql.exec(
-			`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+			`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at, local_id)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
 			seq,
 			messageId,
 			input.senderId,
@@ -374,26 +462,10 @@ export class Conversation extends DurableObject<Bindings> {
 			input.replyTo,
 			JSON.stringify(atUsers),
 			createdAt,
-		);
-		if (input.localId)
-			this.sql.exec(
-				"INSERT INTO local_ids (sender_id, local_id, seq) VALUES (?, ?, ?)",
-				input.senderId,
-				input.localId,
-				seq,
-			);
-		// The sender has read everything up to their own message: same commit, no extra write.
-		this.sql.exec(
-			"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
-			input.senderId,
-			seq,
-		);
-		// Counted for the admin stats in the same commit; D1 hears of it in batches (see alarm).
-		this.sql.exec(
-			"INSERT INTO uncounted (day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = n + 1",
-			utcDay(createdAt),
+			input.localId,
 		);
 		this.lastSeq = seq;
+		if (input.localId) this.rememberSend(input.senderId, input.localId, seq);
 
 		const message: MessageData = {
 			messageId,
@@ -417,7 +489,45 @@ export class Conversation extends DurableObject<Bindings> {
 		};
 	}
 
-	// ---- daily message counter: one D1 write per conversation per COUNT_FLUSH_MS at most ----
+	// ---- idempotency keys: the last IDEMPOTENCY_WINDOW messages, in memory ----
+
+	private static localKey = (senderId: string, localId: string) => `${senderId}\u0000${localId}`;
+
+	/** One rowid range scan, the first time a send carries a localId after start-up. */
+	private loadLocalIds(): void {
+		if (this.localIds) return;
+		const map = new Map<string, number>();
+		for (const r of this.sql.exec<{ seq: number; sender_id: string; local_id: string }>(
+			"SELECT seq, sender_id, local_id FROM messages WHERE seq > ? AND local_id != '' ORDER BY seq",
+			this.lastSeq - IDEMPOTENCY_WINDOW,
+		)) {
+			const key = Conversation.localKey(r.sender_id, r.local_id);
+			map.delete(key);
+			map.set(key, r.seq);
+		}
+		this.localIds = map;
+	}
+
+	/** The seq of the sender's message with this localId, if it is within the window. */
+	private priorSend(senderId: string, localId: string): number | undefined {
+		const seq = this.localIds?.get(Conversation.localKey(senderId, localId));
+		return seq !== undefined && seq > this.lastSeq - IDEMPOTENCY_WINDOW ? seq : undefined;
+	}
+
+	/** Keeps the map in seq order (delete before set) and drops what fell out of the window. */
+	private rememberSend(senderId: string, localId: string, seq: number): void {
+		const map = this.localIds;
+		if (!map) return;
+		const key = Conversation.localKey(senderId, localId);
+		map.delete(key);
+		map.set(key, seq);
+		for (const [oldest, s] of map) {
+			if (s > seq - IDEMPOTENCY_WINDOW) break;
+			map.delete(oldest);
+		}
+	}
+
+	// ---- derived state flush: one D1 write per conversation per COUNT_FLUSH_MS at most ----
 
 	private armCountFlush(): void {
 		if (this.countFlushArmed) return;
@@ -428,20 +538,59 @@ export class Conversation extends DurableObject<Bindings> {
 
 	async alarm(): Promise<void> {
 		this.countFlushArmed = false;
-		await this.flushMessageCounts();
+		await this.flushCounts();
 	}
 
 	/**
-	 * Adds the stored counts to D1's daily counter and subtracts what was added (messages sent
-	 * during the D1 call stay for the next flush). A D1 failure throws, so the alarm is retried.
+	 * Adds the messages stored since the last flush (seq in (flushedSeq, lastSeq]) to D1's daily
+	 * counter, per UTC day of their created_at, then in one local transaction moves the
+	 * checkpoint and writes the read positions of those messages' senders. Messages sent during
+	 * the D1 call are left for the next flush (their send armed the alarm again). The days go to
+	 * D1 in one batch; a D1 failure throws, so the alarm is retried and nothing local moves. A
+	 * crash after the D1 batch and before the local commit counts that batch twice (the D1
+	 * counter has no idempotency key).
 	 */
-	private async flushMessageCounts(): Promise<void> {
-		const pending = this.sql.exec<{ day: string; n: number }>("SELECT day, n FROM uncounted").toArray();
-		for (const { day, n } of pending) {
-			await addMessageCount(this.env, n, day);
-			this.sql.exec("UPDATE uncounted SET n = n - ? WHERE day = ?", n, day);
+	private async flushCounts(): Promise<void> {
+		const from = this.flushedSeq;
+		const to = this.lastSeq;
+		if (to <= from && !this.legacyUncounted) return;
+		const perDay = new Map<string, number>();
+		if (this.legacyUncounted) {
+			for (const { day, n } of this.sql.exec<{ day: string; n: number }>("SELECT day, n FROM uncounted")) {
+				perDay.set(day, (perDay.get(day) ?? 0) + n);
+			}
 		}
-		this.sql.exec("DELETE FROM uncounted WHERE n <= 0");
+		if (to > from) {
+			for (const { d, n } of this.sql.exec<{ d: number; n: number }>(
+				"SELECT created_at / 86400 AS d, COUNT(*) AS n FROM messages WHERE seq > ? AND seq <= ? GROUP BY d",
+				from,
+				to,
+			)) {
+				const day = utcDay(d * 86400);
+				perDay.set(day, (perDay.get(day) ?? 0) + n);
+			}
+		}
+		await addMessageCounts(this.env, perDay);
+		this.ctx.storage.transactionSync(() => {
+			const senders = this.sql
+				.exec<{ sender_id: string; s: number }>(
+					"SELECT sender_id, MAX(seq) AS s FROM messages WHERE seq > ? AND seq <= ? GROUP BY sender_id",
+					from,
+					to,
+				)
+				.toArray();
+			for (const { sender_id, s } of senders) {
+				this.sql.exec(
+					"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = MAX(read_seq, excluded.read_seq)",
+					sender_id,
+					Math.max(this.readsCache.get(sender_id) ?? 0, s),
+				);
+			}
+			this.setBookkeeping("flushed_seq", to);
+			if (this.legacyUncounted) this.sql.exec("DROP TABLE uncounted");
+		});
+		this.flushedSeq = to;
+		this.legacyUncounted = false;
 	}
 
 	private checkSender(kind: ConversationKind, senderId: string): SendResult | null {
@@ -700,13 +849,30 @@ export class Conversation extends DurableObject<Bindings> {
 		return { ok: true, message: this.rowToMessage(conversationId, access.kind, row) };
 	}
 
+	/** The message unless `userId` deleted it for themselves; found like rowOf. */
 	private findVisible(userId: string, messageId: string): MessageRow | undefined {
+		const seq = sequenceOfMessageId(messageId);
+		if (seq === null) return undefined;
 		return this.sql
 			.exec<MessageRow>(
-				"SELECT * FROM messages WHERE message_id = ? AND seq NOT IN (SELECT seq FROM hidden WHERE user_id = ?)",
+				`SELECT * FROM messages WHERE seq = ? AND message_id = ?
+				 AND NOT EXISTS (SELECT 1 FROM hidden WHERE user_id = ? AND seq = messages.seq)`,
+				seq,
 				messageId,
 				userId,
 			)
+			.toArray()[0];
+	}
+
+	/**
+	 * A message of this conversation by its ID, found through the seq inside the ID (the rowid;
+	 * message_id has no index of its own); an ID that does not parse names no message.
+	 */
+	private rowOf(messageId: string): MessageRow | undefined {
+		const seq = sequenceOfMessageId(messageId);
+		if (seq === null) return undefined;
+		return this.sql
+			.exec<MessageRow>("SELECT * FROM messages WHERE seq = ? AND message_id = ?", seq, messageId)
 			.toArray()[0];
 	}
 

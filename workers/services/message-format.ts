@@ -52,6 +52,21 @@ export function newMessageId(conversationId: string, sequence: number): string {
 	return `${conversationId}.${sequence}.${random}`;
 }
 
+/**
+ * The sequence inside a message ID (the last-but-one dot segment, read from the right so a
+ * conversation ID could hold dots); null when the ID does not have the `newMessageId` shape.
+ * The Conversation finds a message by this rowid, then checks the whole ID.
+ */
+export function sequenceOfMessageId(messageId: string): number | null {
+	const end = messageId.lastIndexOf(".");
+	const start = messageId.lastIndexOf(".", end - 1);
+	if (end <= 0 || start <= 0 || end === messageId.length - 1) return null;
+	const digits = messageId.slice(start + 1, end);
+	if (!/^\d{1,15}$/.test(digits)) return null;
+	const sequence = Number(digits);
+	return sequence > 0 ? sequence : null;
+}
+
 export function conversationOfMessageId(messageId: string): string | null {
 	const parts = messageId.split(".");
 	if (parts.length !== 3 || !parts[0] || !/^\d+$/.test(parts[1]!)) return null;
