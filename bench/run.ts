@@ -78,8 +78,8 @@ const CFG = {
 	hardLimitMs: 14 * 60_000,
 };
 
-/** durable-objects/conversation.ts COUNT_FLUSH_MS (that module runs only inside workerd). */
-const COUNT_FLUSH_DELAY_MS = 5000;
+/** durable-objects/conversation.ts COUNT_FLUSH_MS + COUNT_FLUSH_JITTER_MS (that module runs only inside workerd). */
+const COUNT_FLUSH_DELAY_MS = 45_000;
 
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 

@@ -46,8 +46,14 @@ export interface PrivateSnapshot {
 
 /** Read receipts and typing go to every member only in groups up to this size. */
 export const SMALL_GROUP_LIMIT = 100;
-/** Sent-message counts wait at most this long before the alarm adds them to D1's daily counter. */
-export const COUNT_FLUSH_MS = 5000;
+/**
+ * The flush (message counts to D1's daily counter, senders' read positions) runs this long after
+ * the first unflushed message, plus up to COUNT_FLUSH_JITTER_MS so that conversations which got
+ * busy together do not all flush together. Each flush is one D1 write and one local commit per
+ * conversation: rarer flushes are less background work (admin stats lag by at most the sum).
+ */
+export const COUNT_FLUSH_MS = 30_000;
+export const COUNT_FLUSH_JITTER_MS = 15_000;
 /** Sender cards (nickname/avatar) are re-read from D1 at most this often per sender. */
 const CARD_TTL_MS = 5 * 60 * 1000;
 /**
@@ -533,7 +539,7 @@ export class Conversation extends DurableObject<Bindings> {
 		if (this.countFlushArmed) return;
 		this.countFlushArmed = true;
 		// Not awaited: part of the same implicit commit as the message itself.
-		void this.ctx.storage.setAlarm(Date.now() + COUNT_FLUSH_MS);
+		void this.ctx.storage.setAlarm(Date.now() + COUNT_FLUSH_MS + Math.floor(Math.random() * COUNT_FLUSH_JITTER_MS));
 	}
 
 	async alarm(): Promise<void> {

@@ -286,7 +286,7 @@ admin.get(
 	doc({
 		summary: "Counts: users, banned users, active users (7 days), groups, messages today and in total, online users",
 		description:
-			"Online users are asked of the UserHub objects of users holding a live session (see onlineUsersExact). Messages come from the daily counter the Conversation objects flush in batches.",
+			"Online users are asked of the UserHub objects of users holding a live session (see onlineUsersExact). Messages come from the daily counter the Conversation objects flush in batches (30–45 s after a conversation's first unflushed message).",
 		tags,
 		response: StatsOverview,
 	}),
