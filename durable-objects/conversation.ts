@@ -78,6 +78,17 @@ type MessageRow = {
 	local_id: string;
 };
 
+/** A stored message on its way to the members' hubs. */
+type Outgoing = {
+	message: MessageData;
+	originDevice: string | null;
+	preview: string;
+	/** Built once: at the send when echoed, else in the fan-out. */
+	frames?: { frame: string; mentionFrame: string | null };
+	/** The sender's hub delivered it to the sender's other devices already. */
+	echoed?: boolean;
+};
+
 export interface SendInput extends SendMessageInput {
 	senderId: string;
 	/** The device the message came from; it gets the ack instead of `message.new`. */
@@ -111,7 +122,9 @@ export class Conversation extends DurableObject<Bindings> {
 	private volatileMeta = new Map<string, string>();
 	private metaCache: Map<string, string> | null = null;
 	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
-	private outbox: { message: MessageData; originDevice: string | null; preview: string }[] = [];
+	private outbox: Outgoing[] = [];
+	/** The highest sequence whose fan-out to every member's hub has finished (or given up). */
+	private deliveredSeq = 0;
 	private draining: Promise<void> | null = null;
 	/** Whether the alarm that runs flushCounts is set (known after start-up). */
 	private countFlushArmed = false;
@@ -200,6 +213,7 @@ export class Conversation extends DurableObject<Bindings> {
 	/** In-memory state from storage: last seq, read positions (the flushed ones plus what the flush has not written yet). */
 	private load(): void {
 		this.lastSeq = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+		this.deliveredSeq = this.lastSeq;
 		this.flushedSeq = this.bookkeeping("flushed_seq");
 		this.legacyUncounted =
 			this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uncounted'").toArray().length > 0;
@@ -389,7 +403,7 @@ export class Conversation extends DurableObject<Bindings> {
 	 * pipelined sends, see UserHub.onSend); each gets its own result. The checks and stores run
 	 * with no await in between, so concurrent senders interleave only between batches.
 	 */
-	async sendBatch(inputs: SendInput[]): Promise<SendResult[]> {
+	async sendBatch(inputs: SendInput[], opts: { echo?: boolean } = {}): Promise<SendResult[]> {
 		const first = inputs[0];
 		if (!first) return [];
 		const convId = first.conversationId;
@@ -399,7 +413,7 @@ export class Conversation extends DurableObject<Bindings> {
 		const card = await this.senderCard(first.senderId);
 		if (inputs.some((i) => i.localId)) this.loadLocalIds();
 		const seqBefore = this.lastSeq;
-		const stored: { message: MessageData; originDevice: string | null; preview: string }[] = [];
+		const stored: Outgoing[] = [];
 		let results: SendResult[] = [];
 		try {
 			this.ctx.storage.transactionSync(() => {
@@ -414,19 +428,43 @@ export class Conversation extends DurableObject<Bindings> {
 		if (stored.length) {
 			this.armCountFlush();
 			for (const m of stored) this.readsCache.set(m.message.senderId, m.message.sequence);
-			this.outbox.push(...stored);
 			this.cards.set(first.senderId, card);
+			if (opts.echo && seqBefore === this.deliveredSeq) this.echo(kind, stored, results);
+			this.outbox.push(...stored);
 			this.startDrain();
 		}
 		return results;
 	}
 
+	/**
+	 * The sender's hub (which asked, and holds the sender's sockets) delivers these messages to
+	 * the sender's other devices with the acks, so the fan-out spares that hub a call — in a
+	 * private chat, one of a message's two. Only when every earlier message has reached every
+	 * hub, so those devices still see the conversation in sequence order.
+	 */
+	private echo(kind: ConversationKind, stored: Outgoing[], results: SendResult[]): void {
+		const last = stored[stored.length - 1]!.message;
+		const summary = this.summaryOf(kind, last.conversationId, last.senderId, {
+			message_id: last.messageId,
+			content_type: last.contentType,
+			content: last.content,
+			status: last.status,
+			created_at: last.createdAt,
+			seq: last.sequence,
+		});
+		const bySeq = new Map(stored.map((o) => [o.message.sequence, o]));
+		for (const r of results) {
+			if (!r.ok || r.duplicate) continue;
+			const o = bySeq.get(r.ack.sequence);
+			if (!o) continue;
+			o.frames = this.framesOf(o);
+			o.echoed = true;
+			r.echo = { frame: o.frames.frame, summary };
+		}
+	}
+
 	/** Checks and stores one message inside the batch's transaction; appends it to `stored`. */
-	private storeOne(
-		kind: ConversationKind,
-		input: SendInput,
-		stored: { message: MessageData; originDevice: string | null; preview: string }[],
-	): SendResult {
+	private storeOne(kind: ConversationKind, input: SendInput, stored: Outgoing[]): SendResult {
 		const convId = input.conversationId;
 		if (kind !== input.conversationType)
 			return fail(SendCodes.BadInput, `conversationType must be ${kind} for this conversation`);
@@ -644,10 +682,35 @@ export class Conversation extends DurableObject<Bindings> {
 			} catch (e) {
 				console.error("fan-out failed", String(e));
 			}
+			this.deliveredSeq = Math.max(this.deliveredSeq, batch[batch.length - 1]!.message.sequence);
 		}
 	}
 
-	private async fanout(batch: { message: MessageData; originDevice: string | null; preview: string }[]): Promise<void> {
+	/** The `message.new` frame (and `message.mentioned` if it mentions anyone), serialised once per message. */
+	private framesOf(b: Outgoing): { frame: string; mentionFrame: string | null } {
+		if (b.frames) return b.frames;
+		const card = this.cards.get(b.message.senderId);
+		const data: MessageNewData = {
+			...b.message,
+			senderInfo: { userId: b.message.senderId, nickname: card?.nickname ?? "", avatar: card?.avatar ?? "" },
+		};
+		const mentionFrame = b.message.atUsers.length
+			? JSON.stringify(
+					notificationFrame("message.mentioned", {
+						messageId: data.messageId,
+						conversationId: data.conversationId,
+						conversationType: data.conversationType,
+						fromUserId: data.senderId,
+						content: b.preview,
+						sequence: data.sequence,
+						sentAt: data.createdAt,
+					}),
+				)
+			: null;
+		return { frame: JSON.stringify(notificationFrame("message.new", data)), mentionFrame };
+	}
+
+	private async fanout(batch: Outgoing[]): Promise<void> {
 		await this.shareReferencedFiles(batch.map((b) => b.message));
 		const last = batch[batch.length - 1]!.message;
 		const convId = last.conversationId;
@@ -655,27 +718,7 @@ export class Conversation extends DurableObject<Bindings> {
 		const members = [...this.memberMap().keys()];
 		const pushes: PushJob[] = [];
 		// Each frame is serialised once per message, not once per member.
-		const built = batch.map((b) => {
-			const card = this.cards.get(b.message.senderId);
-			const data: MessageNewData = {
-				...b.message,
-				senderInfo: { userId: b.message.senderId, nickname: card?.nickname ?? "", avatar: card?.avatar ?? "" },
-			};
-			const mentionFrame = b.message.atUsers.length
-				? JSON.stringify(
-						notificationFrame("message.mentioned", {
-							messageId: data.messageId,
-							conversationId: data.conversationId,
-							conversationType: data.conversationType,
-							fromUserId: data.senderId,
-							content: b.preview,
-							sequence: data.sequence,
-							sentAt: data.createdAt,
-						}),
-					)
-				: null;
-			return { ...b, frame: JSON.stringify(notificationFrame("message.new", data)), mentionFrame };
-		});
+		const built = batch.map((b) => ({ ...b, ...this.framesOf(b) }));
 		const plain: FanoutMessage[] = built.map((b) => ({
 			senderId: b.message.senderId,
 			frame: b.frame,
@@ -684,12 +727,14 @@ export class Conversation extends DurableObject<Bindings> {
 		}));
 		const personal = (userId: string): FanoutMessage[] => {
 			if (!built.some((b) => b.message.senderId === userId || b.message.atUsers.includes(userId))) return plain;
-			return built.map((b) => ({
-				senderId: b.message.senderId,
-				frame: b.frame,
-				excludeDevice: b.message.senderId === userId ? b.originDevice : null,
-				mentionFrame: b.message.atUsers.includes(userId) && b.message.senderId !== userId ? b.mentionFrame : null,
-			}));
+			return built
+				.filter((b) => !(b.echoed && b.message.senderId === userId))
+				.map((b) => ({
+					senderId: b.message.senderId,
+					frame: b.frame,
+					excludeDevice: b.message.senderId === userId ? b.originDevice : null,
+					mentionFrame: b.message.atUsers.includes(userId) && b.message.senderId !== userId ? b.mentionFrame : null,
+				}));
 		};
 		// The newest message of the batch is the conversation's last one: no read of it back.
 		const lastRow = {
@@ -704,11 +749,14 @@ export class Conversation extends DurableObject<Bindings> {
 		const unreadUpdate = kind === "private" || members.length <= SMALL_GROUP_LIMIT;
 		await Promise.all(
 			members.map(async (userId) => {
+				const messages = personal(userId);
+				// The sender's hub already has all of these (echoed with the acks).
+				if (!messages.length) return;
 				try {
 					const res = await hubFor(this.env, userId).applyMessages(
 						userId,
 						this.summaryOf(kind, convId, userId, lastRow),
-						personal(userId),
+						messages,
 						unreadUpdate,
 					);
 					const incoming = built.filter((b) => b.message.senderId !== userId);

@@ -46,5 +46,10 @@ export type SendResult =
 			ok: true;
 			duplicate: boolean;
 			ack: { messageId: string; conversationId: string; sequence: number; timestamp: number; localId: string };
+			/**
+			 * Set when the sender's hub asked to deliver the message to the sender's other devices
+			 * itself (see Conversation.sendBatch): the `message.new` frame and the sender's row.
+			 */
+			echo?: { frame: string; summary: ConversationSummary };
 	  }
 	| { ok: false; code: number; message: string };

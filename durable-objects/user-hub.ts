@@ -327,10 +327,18 @@ export class UserHub extends DurableObject<Bindings> {
 			try {
 				const results = await conversationFor(this.env, batch[0]!.input.conversationId).sendBatch(
 					batch.map((b) => b.input),
+					{ echo: true },
 				);
 				batch.forEach((b, i) => {
-					b.resolve(results[i] ?? { ok: false, code: 500, message: "internal error" });
+					const r = results[i] ?? { ok: false, code: 500, message: "internal error" };
+					// This device's other devices get the message from here, not from the fan-out.
+					if (r.ok && r.echo) {
+						this.upsert(b.input.senderId, r.echo.summary);
+						this.deliverText(r.echo.frame, b.input.originDevice);
+					}
+					b.resolve(r);
 				});
+				this.armCheckpoint();
 			} catch (e) {
 				for (const b of batch) b.reject(e);
 			}
