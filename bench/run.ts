@@ -62,7 +62,7 @@ const neededUsers = runs("s5") ? 4500 : runs("s4") || runs("s6") ? 1001 : 200;
 /** Sizes and durations; the defaults are the scenarios. */
 const CFG = {
 	users: env("BENCH_USERS", neededUsers),
-	registerConcurrency: env("BENCH_REGISTER_CONCURRENCY", 4),
+	registerConcurrency: env("BENCH_REGISTER_CONCURRENCY", 8),
 	pairs: 100,
 	rateConversations: 50,
 	rate: 500,
@@ -72,7 +72,7 @@ const CFG = {
 	windowMs: env("BENCH_WINDOW_MS", 3000),
 	warmupMs: 500,
 	fanoutMessages: env("BENCH_FANOUT_MESSAGES", 10),
-	baselineFanoutMessages: 5,
+	baselineFanoutMessages: 3,
 	memorySteps: [500, 1500, 3000, 4500],
 	/** The whole run is aborted past this. */
 	hardLimitMs: 14 * 60_000,

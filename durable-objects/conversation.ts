@@ -5,7 +5,7 @@ import type { Bindings } from "../workers/env";
 import { enqueuePush, type PushJob, pushJob } from "../workers/push/jobs";
 import { loadGroupSnapshot, loadPrivateSnapshot } from "../workers/services/conversation-sync";
 import { mayReferenceFiles, recordFileReferences } from "../workers/services/files";
-import { hubFor } from "../workers/services/hubs";
+import { hubFor, PeerStubs } from "../workers/services/hubs";
 import {
 	newMessageId,
 	previewOf,
@@ -123,6 +123,7 @@ export class Conversation extends DurableObject<Bindings> {
 	private metaCache: Map<string, string> | null = null;
 	private cards = new Map<string, { nickname: string; avatar: string; at: number }>();
 	private outbox: Outgoing[] = [];
+	private readonly peers = new PeerStubs(this.env);
 	/** The highest sequence whose fan-out to every member's hub has finished (or given up). */
 	private deliveredSeq = 0;
 	private draining: Promise<void> | null = null;
@@ -753,12 +754,9 @@ export class Conversation extends DurableObject<Bindings> {
 				// The sender's hub already has all of these (echoed with the acks).
 				if (!messages.length) return;
 				try {
-					const res = await hubFor(this.env, userId).applyMessages(
-						userId,
-						this.summaryOf(kind, convId, userId, lastRow),
-						messages,
-						unreadUpdate,
-					);
+					const res = await this.peers
+						.hub(userId)
+						.applyMessages(userId, this.summaryOf(kind, convId, userId, lastRow), messages, unreadUpdate);
 					const incoming = built.filter((b) => b.message.senderId !== userId);
 					if (res.reached === 0 && !res.muted && incoming.length) {
 						const newest = incoming[incoming.length - 1]!;
@@ -774,6 +772,7 @@ export class Conversation extends DurableObject<Bindings> {
 						);
 					}
 				} catch (e) {
+					this.peers.forgetHub(userId);
 					console.error("hub update failed", userId, String(e));
 				}
 			}),

@@ -7,7 +7,7 @@ import type { Bindings } from "../workers/env";
 import { type AuthContext, sessionState } from "../workers/lib/auth";
 import { chooseSubprotocol, decodeClientFrame, OutgoingFrame, type Wire, wireOf } from "../workers/lib/frame-codec";
 import { IDENTITY_HEADER } from "../workers/lib/identity";
-import { conversationFor } from "../workers/services/hubs";
+import { conversationFor, PeerStubs } from "../workers/services/hubs";
 import { resolveConversationId } from "../workers/services/messaging";
 import { notificationFrame } from "../workers/services/notify";
 import {
@@ -98,6 +98,7 @@ export class UserHub extends DurableObject<Bindings> {
 	 * sequences of one device's messages follow its send order.
 	 */
 	private sendQueues = new Map<string, { busy: boolean; pending: PendingSend[] }>();
+	private readonly peers = new PeerStubs(this.env);
 	/** Acks (and refusals) go back in the order the device sent its frames. */
 	private ackChains = new Map<string, Promise<void>>();
 	private typingSeen = new Map<string, { typing: boolean; at: number }>();
@@ -325,7 +326,7 @@ export class UserHub extends DurableObject<Bindings> {
 		while (queue.pending.length) {
 			const batch = queue.pending.splice(0, MAX_SEND_BATCH);
 			try {
-				const results = await conversationFor(this.env, batch[0]!.input.conversationId).sendBatch(
+				const results = await this.peers.conversation(batch[0]!.input.conversationId).sendBatch(
 					batch.map((b) => b.input),
 					{ echo: true },
 				);
@@ -340,6 +341,7 @@ export class UserHub extends DurableObject<Bindings> {
 				});
 				this.armCheckpoint();
 			} catch (e) {
+				this.peers.forgetConversation(batch[0]!.input.conversationId);
 				for (const b of batch) b.reject(e);
 			}
 		}

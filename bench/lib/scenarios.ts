@@ -276,7 +276,7 @@ export interface MemoryResult {
 }
 
 /** Opens idle sockets in steps and reads the server tree's RSS after each step. */
-export async function holdIdle(urls: string[], steps: number[], serverPid: number, settleMs = 2000) {
+export async function holdIdle(urls: string[], steps: number[], serverPid: number, settleMs = 1000) {
 	const cpu = cpuMeter();
 	await sleep(500);
 	const before = treeRss(serverPid).bytes;
