@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile.ts [one|w32|parallel|fanout] [members]`: CPU profile of the product's
+ * `npx tsx bench/profile.ts [one|w32|parallel|rate|fanout] [members]`: CPU profile of the product's
  * workerd isolate (Worker and all Durable Objects share it) while the generator runs one
  * scenario, taken over wrangler's inspector port (Chrome DevTools Protocol). Prints the
  * functions with the most self time and the share of idle time (waiting on disk syncs etc.).
@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { Api, type BenchUser, privateConversationId } from "./lib/api";
 import { freePort, installCleanup, PRODUCT_VARS, runOnce, startChild, stop, waitHealthy } from "./lib/procs";
-import { type Conv, closedLoop, fanout } from "./lib/scenarios";
+import { type Conv, closedLoop, fanout, fixedRate } from "./lib/scenarios";
 import { closeAll, openMany, pool, productTarget } from "./lib/sockets";
 import { round, sleep } from "./lib/stats";
 
@@ -96,7 +96,7 @@ async function main() {
 	await waitHealthy(`http://127.0.0.1:${port}/health`, child, 90_000, logFile);
 	const api = new Api(`http://127.0.0.1:${port}`);
 	const target = productTarget(port);
-	const need = mode === "fanout" ? members : mode === "parallel" ? 200 : 2;
+	const need = mode === "fanout" ? members : mode === "parallel" || mode === "rate" ? 200 : 2;
 	const users: BenchUser[] = await pool(
 		Array.from({ length: need }, (_, i) => i),
 		4,
@@ -117,7 +117,7 @@ async function main() {
 			});
 		cleanup = () => closeAll(sockets);
 	} else {
-		const pairs = mode === "parallel" ? 100 : 1;
+		const pairs = mode === "parallel" || mode === "rate" ? 100 : 1;
 		for (let k = 0; k < pairs; k++) {
 			await api.openToFriends(u(2 * k + 1));
 			await api.befriend(u(2 * k), u(2 * k + 1));
@@ -126,7 +126,9 @@ async function main() {
 		const urls = users.map((x) => target.socketUrl(x, ""));
 		const sockets = await openMany(urls);
 		const extra =
-			mode === "parallel" ? [] : await openMany([target.socketUrl({ userId: u(0).userId, token: second }, "")]);
+			mode === "parallel" || mode === "rate"
+				? []
+				: await openMany([target.socketUrl({ userId: u(0).userId, token: second }, "")]);
 		const convs: Conv[] = Array.from({ length: pairs }, (_, k) => ({
 			id: privateConversationId(u(2 * k).userId, u(2 * k + 1).userId),
 			type: "private",
@@ -136,7 +138,10 @@ async function main() {
 		}));
 		const window = mode === "w32" ? 32 : 1;
 		await closedLoop(convs, { window, durationMs: 500, maxPerConv: 100_000 });
-		run = () => closedLoop(convs, { window, durationMs: 3000, maxPerConv: 100_000 });
+		run =
+			mode === "rate"
+				? () => fixedRate(convs.slice(0, 50), { rate: 500, durationMs: 4000 })
+				: () => closedLoop(convs, { window, durationMs: 3000, maxPerConv: 100_000 });
 		cleanup = () => closeAll([...sockets, ...extra]);
 	}
 
@@ -164,6 +169,24 @@ async function main() {
 		self.set(key, (self.get(key) ?? 0) + dt);
 	});
 	console.log(JSON.stringify(result, null, 1).slice(0, 1500));
+	// Pauses: the longest unbroken runs of one kind of sample (a major GC shows up here).
+	const runs: { what: string; ms: number }[] = [];
+	let cur = { what: "", ms: 0 };
+	profile.samples.forEach((id, i) => {
+		const f = byId.get(id)!.callFrame;
+		const what = f.functionName.startsWith("(") ? f.functionName : "(js)";
+		if (what === cur.what) cur.ms += (profile.timeDeltas[i] ?? 0) / 1000;
+		else {
+			if (cur.what) runs.push(cur);
+			cur = { what, ms: (profile.timeDeltas[i] ?? 0) / 1000 };
+		}
+	});
+	runs.push(cur);
+	const longest = runs
+		.filter((r) => r.what !== "(idle)")
+		.sort((a, b) => b.ms - a.ms)
+		.slice(0, 8);
+	console.log(`longest busy runs: ${longest.map((r) => `${r.what} ${round(r.ms, 1)} ms`).join(", ")}`);
 	console.log(`\nprofile: ${round(total / 1000, 0)} ms sampled; self time, top 30:`);
 	for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
 		console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);

@@ -99,6 +99,7 @@ export class UserHub extends DurableObject<Bindings> {
 	 */
 	private sendQueues = new Map<string, { busy: boolean; pending: PendingSend[] }>();
 	private readonly peers = new PeerStubs(this.env);
+	private readonly socketInfo = new WeakMap<WebSocket, SocketInfo>();
 	/** Acks (and refusals) go back in the order the device sent its frames. */
 	private ackChains = new Map<string, Promise<void>>();
 	private typingSeen = new Map<string, { typing: boolean; at: number }>();
@@ -181,7 +182,8 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-		const info = ws.deserializeAttachment() as SocketInfo;
+		const info = this.infoOf(ws);
+		if (!info) return this.sendError(ws, 500, "internal error");
 		if (frameBytes(message) > MAX_FRAME_BYTES)
 			return this.sendError(ws, 413, `frame larger than ${MAX_FRAME_BYTES} bytes`);
 		if (typeof message !== "string" && info.wire !== "pb") {
@@ -703,9 +705,17 @@ export class UserHub extends DurableObject<Bindings> {
 		this.send(ws, { type: "error", payload: { code, message } });
 	}
 
+	/**
+	 * A socket's attachment never changes after the upgrade, and reading it deserialises it:
+	 * kept per socket object for this instance's life (a woken instance has new objects).
+	 */
 	private infoOf(ws: WebSocket): SocketInfo | null {
+		const known = this.socketInfo.get(ws);
+		if (known) return known;
 		try {
-			return ws.deserializeAttachment() as SocketInfo | null;
+			const info = ws.deserializeAttachment() as SocketInfo | null;
+			if (info) this.socketInfo.set(ws, info);
+			return info;
 		} catch {
 			return null;
 		}
