@@ -123,6 +123,8 @@ export interface RateResult {
 	complete: boolean;
 	errors: string[];
 	generatorCpuPct: number;
+	/** Filled in by the caller from /proc: the server's writes over the window, per message sent. */
+	serverWritesPerMsg?: { syscalls: number; diskBytes: number };
 }
 
 /** Open loop: `rate` messages/s spread evenly over the conversations, whatever the acks do. */
