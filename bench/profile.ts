@@ -122,6 +122,8 @@ async function main() {
 			await api.openToFriends(u(2 * k + 1));
 			await api.befriend(u(2 * k), u(2 * k + 1));
 		}
+		// PROFILE_GROUP=1: the pair users are also members of one group of them all, as in the full bench.
+		if (mode === "rate" && process.env.PROFILE_GROUP) await api.createGroup(u(0), "prof", users.slice(1));
 		const second = await api.login(u(0), "d2");
 		const urls = users.map((x) => target.socketUrl(x, ""));
 		const sockets = await openMany(urls);
@@ -149,7 +151,9 @@ async function main() {
 	await cdp.call("Profiler.enable");
 	await cdp.call("Profiler.setSamplingInterval", { interval: 200 });
 	await cdp.call("Profiler.start");
+	const heapBefore = await cdp.call("Runtime.getHeapUsage");
 	const result = await run();
+	const heapAfter = await cdp.call("Runtime.getHeapUsage");
 	const { profile } = (await cdp.call("Profiler.stop")) as {
 		profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
 	};
@@ -186,6 +190,9 @@ async function main() {
 		.filter((r) => r.what !== "(idle)")
 		.sort((a, b) => b.ms - a.ms)
 		.slice(0, 8);
+	const mib = (h: { usedSize?: number; totalSize?: number }) =>
+		`${round((h?.usedSize ?? 0) / 2 ** 20, 1)}/${round((h?.totalSize ?? 0) / 2 ** 20, 1)} MiB`;
+	console.log(`isolate heap used/total: before ${mib(heapBefore)}, after ${mib(heapAfter)}`);
 	console.log(`longest busy runs: ${longest.map((r) => `${r.what} ${round(r.ms, 1)} ms`).join(", ")}`);
 	console.log(`\nprofile: ${round(total / 1000, 0)} ms sampled; self time, top 30:`);
 	for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {

@@ -62,14 +62,14 @@ const neededUsers = runs("s5") ? 4500 : runs("s4") || runs("s6") ? 1001 : 200;
 /** Sizes and durations; the defaults are the scenarios. */
 const CFG = {
 	users: env("BENCH_USERS", neededUsers),
-	registerConcurrency: env("BENCH_REGISTER_CONCURRENCY", 8),
+	registerConcurrency: env("BENCH_REGISTER_CONCURRENCY", 12),
 	pairs: 100,
 	rateConversations: 50,
 	rate: 500,
 	groupSizes: [100, 1000],
 	sessions: 1000,
 	restConcurrency: 50,
-	windowMs: env("BENCH_WINDOW_MS", 3000),
+	windowMs: env("BENCH_WINDOW_MS", 2500),
 	warmupMs: 500,
 	fanoutMessages: env("BENCH_FANOUT_MESSAGES", 10),
 	baselineFanoutMessages: 3,
@@ -417,10 +417,6 @@ async function main() {
 	// flushes its count to D1 a few seconds later): the scenarios start after it.
 	const quietStart = performance.now();
 	await sleep(Math.max(0, worldBuiltAt + COUNT_FLUSH_DELAY_MS + 1000 - performance.now()));
-	// A fresh product process for the scenarios, as the platform baseline gets after its memory
-	// runs: workerd evicts the thousands of objects the setup left idle about a minute later, each
-	// closing its SQLite file, and that wave would land in whichever scenario runs then.
-	if (["s1", "s2", "s3", "s4", "s6"].some(runs)) await restart("product");
 	await settle(20_000);
 	phases.worldSettled = Math.round(performance.now() - quietStart);
 
