@@ -445,14 +445,7 @@ export class Conversation extends DurableObject<Bindings> {
 	 */
 	private echo(kind: ConversationKind, stored: Outgoing[], results: SendResult[]): void {
 		const last = stored[stored.length - 1]!.message;
-		const summary = this.summaryOf(kind, last.conversationId, last.senderId, {
-			message_id: last.messageId,
-			content_type: last.contentType,
-			content: last.content,
-			status: last.status,
-			created_at: last.createdAt,
-			seq: last.sequence,
-		});
+		const summary = this.summaryOf(kind, last.conversationId, last.senderId, lastRowOf(last));
 		const bySeq = new Map(stored.map((o) => [o.message.sequence, o]));
 		for (const r of results) {
 			if (!r.ok || r.duplicate) continue;
@@ -738,14 +731,7 @@ export class Conversation extends DurableObject<Bindings> {
 				}));
 		};
 		// The newest message of the batch is the conversation's last one: no read of it back.
-		const lastRow = {
-			message_id: last.messageId,
-			content_type: last.contentType,
-			content: last.content,
-			status: last.status,
-			created_at: last.createdAt,
-			seq: last.sequence,
-		};
+		const lastRow = lastRowOf(last);
 		// Unread counts are pushed per member only where a conversation is small (see UserHub.applyMessages).
 		const unreadUpdate = kind === "private" || members.length <= SMALL_GROUP_LIMIT;
 		await Promise.all(
@@ -1066,6 +1052,16 @@ export class Conversation extends DurableObject<Bindings> {
 		return this.metaCache.get(key) ?? this.volatileMeta.get(key) ?? null;
 	}
 }
+
+/** A just-stored message as the row `summaryOf` reads, so the summary needs no read of it back. */
+const lastRowOf = (m: MessageData) => ({
+	message_id: m.messageId,
+	content_type: m.contentType,
+	content: m.content,
+	status: m.status,
+	created_at: m.createdAt,
+	seq: m.sequence,
+});
 
 const fail = (code: number, message: string) => ({ ok: false as const, code, message });
 
