@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { COUNT_FLUSH_JITTER_MS, COUNT_FLUSH_MS } from "../durable-objects/messaging-types";
 import { Api, type BenchUser, privateConversationId } from "./lib/api";
 import { encodeSend } from "./lib/frames";
 import {
@@ -77,9 +78,6 @@ const CFG = {
 	/** The whole run is aborted past this. */
 	hardLimitMs: 14 * 60_000,
 };
-
-/** durable-objects/conversation.ts COUNT_FLUSH_MS + COUNT_FLUSH_JITTER_MS (that module runs only inside workerd). */
-const COUNT_FLUSH_DELAY_MS = 45_000;
 
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
@@ -416,7 +414,7 @@ async function main() {
 	// Building the world leaves background work behind (each conversation that got messages
 	// flushes its count to D1 a few seconds later): the scenarios start after it.
 	const quietStart = performance.now();
-	await sleep(Math.max(0, worldBuiltAt + COUNT_FLUSH_DELAY_MS + 1000 - performance.now()));
+	await sleep(Math.max(0, worldBuiltAt + COUNT_FLUSH_MS + COUNT_FLUSH_JITTER_MS + 1000 - performance.now()));
 	await settle(20_000);
 	phases.worldSettled = Math.round(performance.now() - quietStart);
 

@@ -16,12 +16,14 @@ import {
 import { notificationFrame, notify } from "../workers/services/notify";
 import { addMessageCounts, utcDay } from "../workers/services/stats";
 import { getConfigValue } from "../workers/services/system-config";
-import type {
-	ConversationKind,
-	ConversationSummary,
-	FanoutMessage,
-	MessageNewData,
-	SendResult,
+import {
+	COUNT_FLUSH_JITTER_MS,
+	COUNT_FLUSH_MS,
+	type ConversationKind,
+	type ConversationSummary,
+	type FanoutMessage,
+	type MessageNewData,
+	type SendResult,
 } from "./messaging-types";
 
 export interface ConversationMember {
@@ -46,14 +48,6 @@ export interface PrivateSnapshot {
 
 /** Read receipts and typing go to every member only in groups up to this size. */
 export const SMALL_GROUP_LIMIT = 100;
-/**
- * The flush (message counts to D1's daily counter, senders' read positions) runs this long after
- * the first unflushed message, plus up to COUNT_FLUSH_JITTER_MS so that conversations which got
- * busy together do not all flush together. Each flush is one D1 write and one local commit per
- * conversation: rarer flushes are less background work (admin stats lag by at most the sum).
- */
-export const COUNT_FLUSH_MS = 30_000;
-export const COUNT_FLUSH_JITTER_MS = 15_000;
 /** Sender cards (nickname/avatar) are re-read from D1 at most this often per sender. */
 const CARD_TTL_MS = 5 * 60 * 1000;
 /**

@@ -4,6 +4,16 @@ import type { MessageNew } from "../contracts/messages";
 export type ConversationKind = "private" | "group";
 
 /**
+ * The Conversation's flush (message counts to D1's daily counter, senders' read positions) runs
+ * this long after the first unflushed message, plus up to COUNT_FLUSH_JITTER_MS so that
+ * conversations which got busy together do not all flush together. Each flush is one D1 write
+ * and one local commit per conversation: rarer flushes are less background work (admin stats
+ * lag by at most the sum). Here, with no runtime imports, so the bench can read them too.
+ */
+export const COUNT_FLUSH_MS = 30_000;
+export const COUNT_FLUSH_JITTER_MS = 15_000;
+
+/**
  * What a Conversation tells a member's UserHub about itself: enough to (re)build that member's
  * conversation-list row. State, not deltas, so applying it twice or late is harmless.
  */

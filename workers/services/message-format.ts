@@ -53,22 +53,24 @@ export function newMessageId(conversationId: string, sequence: number): string {
 }
 
 /**
- * The sequence inside a message ID (the last-but-one dot segment, read from the right so a
- * conversation ID could hold dots); null when the ID does not have the `newMessageId` shape.
- * The Conversation finds a message by this rowid, then checks the whole ID.
+ * A message ID's parts, read from the right (the random part, then the sequence, the rest is the
+ * conversation); null when the ID does not have the `newMessageId` shape.
  */
-export function sequenceOfMessageId(messageId: string): number | null {
+export function parseMessageId(messageId: string): { conversationId: string; sequence: number } | null {
 	const end = messageId.lastIndexOf(".");
 	const start = messageId.lastIndexOf(".", end - 1);
 	if (end <= 0 || start <= 0 || end === messageId.length - 1) return null;
 	const digits = messageId.slice(start + 1, end);
 	if (!/^\d{1,15}$/.test(digits)) return null;
 	const sequence = Number(digits);
-	return sequence > 0 ? sequence : null;
+	return sequence > 0 ? { conversationId: messageId.slice(0, start), sequence } : null;
 }
 
+/** The sequence inside a message ID: the Conversation finds a message by this rowid, then checks the whole ID. */
+export const sequenceOfMessageId = (messageId: string): number | null => parseMessageId(messageId)?.sequence ?? null;
+
+/** The conversation that owns a message ID (conversation IDs never contain a dot). */
 export function conversationOfMessageId(messageId: string): string | null {
-	const parts = messageId.split(".");
-	if (parts.length !== 3 || !parts[0] || !/^\d+$/.test(parts[1]!)) return null;
-	return parts[0];
+	const parsed = parseMessageId(messageId);
+	return parsed && !parsed.conversationId.includes(".") ? parsed.conversationId : null;
 }
