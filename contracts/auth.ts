@@ -20,12 +20,23 @@ export const Email = z
 /** Strength is checked by the handler so that a weak password gets its own business code (10103). */
 export const Password = z.string({ error: "password is required" }).min(1, "password is required").max(1024);
 
+/** The longest nickname the profile stores (users.md: `user_profiles.nickname` ≤ 50). */
+export const MAX_STORED_NICKNAME = 50;
+
 export const RegisterRequest = z.object({
 	phoneNumber: PhoneNumber.optional(),
 	email: Email.optional(),
 	password: Password,
 	verifyCode: z.string({ error: "verifyCode is required" }).min(1, "verifyCode is required").max(32),
-	nickname: z.string().max(20, "nickname must be at most 20 characters").optional(),
+	/**
+	 * Not validated beyond the stored limit (auth.md): the 1–20 characters, reserved words and
+	 * uniqueness rules belong to `PUT /users/me`, so a script may register the same name twice.
+	 */
+	nickname: z
+		.string({ error: "nickname must be a string" })
+		.refine((v) => [...v].length <= MAX_STORED_NICKNAME, `nickname must be at most ${MAX_STORED_NICKNAME} characters`)
+		.optional()
+		.describe(`at most ${MAX_STORED_NICKNAME} characters, not checked for uniqueness; default \`User_\` + 8 characters`),
 	deviceType: DeviceType,
 	deviceId: DeviceId,
 	clientVersion: z.string({ error: "clientVersion is required" }).min(1, "clientVersion is required").max(50),

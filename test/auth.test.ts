@@ -116,7 +116,8 @@ describe("POST /auth/register", () => {
 			[{ clientVersion: undefined }, 400, /clientVersion/],
 			[{ deviceId: undefined }, 400, /deviceId/],
 			[{ password: undefined }, 400, /password/],
-			[{ nickname: "x".repeat(21) }, 400, /nickname/],
+			[{ nickname: "x".repeat(51) }, 400, /^nickname must be at most 50 characters$/],
+			[{ nickname: 7 }, 400, /nickname/],
 			[{ deviceType: 5 }, 400, /^deviceType must be a string, not number$/],
 			[{ deviceType: undefined }, 400, /^deviceType is required$/],
 			[{ email: ["a@b.co"] }, 400, /^email must be a string, not array$/],
@@ -145,11 +146,31 @@ describe("POST /auth/register", () => {
 		await fails("POST", "/auth/register", 409, 10101, { body: registerBody({ email: first.email }) });
 	});
 
-	it("checks the nickname: reserved words 20102, taken 20101", async () => {
-		await fails("POST", "/auth/register", 400, 20102, { body: registerBody({ nickname: "SuperAdmin" }) });
-		const taken = `nick${tag()}`.slice(0, 20);
-		await ok("POST", "/auth/register", { body: registerBody({ nickname: taken }) });
-		await fails("POST", "/auth/register", 409, 20101, { body: registerBody({ nickname: taken }) });
+	it("takes any nickname up to the stored 50 characters, taken or not; profile updates keep their rules", async () => {
+		// auth.md: registration does not validate the nickname; scripts register the same name every run.
+		const same = `tester ${tag()}`;
+		const long = `${"長".repeat(30)}${"x".repeat(20)}`; // 50 characters, 110 bytes
+		const first = await ok("POST", "/auth/register", { body: registerBody({ nickname: same }) });
+		const second = await ok("POST", "/auth/register", { body: registerBody({ nickname: same }) });
+		const third = await ok("POST", "/auth/register", { body: registerBody({ nickname: long }) });
+		const fourth = await ok("POST", "/auth/register", { body: registerBody({ nickname: "SuperAdmin" }) });
+		expect(second.userId).not.toBe(first.userId);
+		for (const [data, nickname] of [
+			[first, same],
+			[second, same],
+			[third, long],
+			[fourth, "SuperAdmin"],
+		] as const) {
+			expect(data.user.nickname).toBe(nickname);
+			const me = await ok("GET", "/users/me", { token: data.accessToken });
+			expect(me.nickname).toBe(nickname);
+		}
+		// PUT /users/me keeps 1-20 characters, reserved words and uniqueness (users.md).
+		await fails("PUT", "/users/me", 400, 400, { token: third.accessToken, body: { nickname: long } });
+		await fails("PUT", "/users/me", 400, 20102, { token: first.accessToken, body: { nickname: "SuperAdmin" } });
+		const mine = `mine${tag()}`.slice(0, 20);
+		await ok("PUT", "/users/me", { token: first.accessToken, body: { nickname: mine } });
+		await fails("PUT", "/users/me", 409, 20101, { token: second.accessToken, body: { nickname: mine } });
 	});
 });
 
