@@ -36,7 +36,9 @@ export const RegisterRequest = z.object({
 		.string({ error: "nickname must be a string" })
 		.refine((v) => [...v].length <= MAX_STORED_NICKNAME, `nickname must be at most ${MAX_STORED_NICKNAME} characters`)
 		.optional()
-		.describe(`at most ${MAX_STORED_NICKNAME} characters, not checked for uniqueness; default \`User_\` + 8 characters`),
+		.describe(
+			`at most ${MAX_STORED_NICKNAME} characters, not checked for uniqueness; default \`User_\` + 8 characters`,
+		),
 	deviceType: DeviceType,
 	deviceId: DeviceId,
 	clientVersion: z.string({ error: "clientVersion is required" }).min(1, "clientVersion is required").max(50),
