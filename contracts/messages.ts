@@ -42,6 +42,12 @@ export const ConversationType = z
 	.enum(["private", "group", "single"], { error: "conversationType must be private or group" })
 	.transform((v) => (v === "single" ? "private" : v) as "private" | "group");
 
+/** A retried send is recognised among the conversation's most recent this many messages. */
+export const IDEMPOTENCY_WINDOW = 5000;
+
+/** When a send is a retry (durable-objects/idempotency.ts); said in the OpenAPI and AsyncAPI documents. */
+export const RETRY_RULE = `Idempotency key. A send is a retry only when it is the same message: the same sender, the same device (the token's deviceId), the same localId and the same payload (conversation, conversationType, contentType, content, replyTo and atUsers). A retry is answered with the original ack (messageId, sequence, timestamp) and stores nothing; a reused localId with any other payload, or from another device, is a new message. Retries are recognised among the conversation's last ${IDEMPOTENCY_WINDOW.toLocaleString("en-US")} messages, also after reconnects and server restarts.`;
+
 /**
  * The body of `message.send` and `POST /messages`. Content checks (non-empty, size, known
  * type) are made by the Conversation so the WebSocket and HTTP answer with the same codes.
@@ -58,7 +64,7 @@ export const SendMessageRequest = z.object({
 	content: z.string({ error: "content must be a string" }),
 	replyTo: z.string().max(200).optional().default(""),
 	atUsers: z.array(z.string().max(64)).max(100, "atUsers holds at most 100 users").optional().default([]),
-	localId: z.string().max(128, "localId is too long").optional().default(""),
+	localId: z.string().max(128, "localId is too long").optional().default("").describe(RETRY_RULE),
 });
 export type SendMessageInput = z.output<typeof SendMessageRequest>;
 

@@ -16,6 +16,7 @@ import {
 import { notificationFrame, notify } from "../workers/services/notify";
 import { addMessageCounts, utcDay } from "../workers/services/stats";
 import { getConfigValue } from "../workers/services/system-config";
+import { IDEMPOTENCY_WINDOW, IdempotencyWindow, type KeyedRow, payloadFingerprint } from "./idempotency";
 import {
 	COUNT_FLUSH_JITTER_MS,
 	COUNT_FLUSH_MS,
@@ -50,14 +51,11 @@ export interface PrivateSnapshot {
 export const SMALL_GROUP_LIMIT = 100;
 /** Sender cards (nickname/avatar) are re-read from D1 at most this often per sender. */
 const CARD_TTL_MS = 5 * 60 * 1000;
-/**
- * A retried send (same sender and localId) is recognised among the conversation's most recent
- * this many messages; an older localId is treated as new. Kept in memory, rebuilt from
- * `messages.local_id` by one rowid range scan, so a send looks its key up without a read.
- */
-export const IDEMPOTENCY_WINDOW = 5000;
+
+export { IDEMPOTENCY_WINDOW };
+
 /** Storage layout version (the `bookkeeping` table); see migrate(). */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 type MessageRow = {
 	seq: number;
@@ -70,6 +68,8 @@ type MessageRow = {
 	status: number;
 	created_at: number;
 	local_id: string;
+	device_id: string;
+	fingerprint: string;
 };
 
 /** A stored message on its way to the members' hubs. */
@@ -106,8 +106,8 @@ export class Conversation extends DurableObject<Bindings> {
 	private lastSeq = 0;
 	private membersCache: Map<string, ConversationMember> | null = null;
 	private readsCache = new Map<string, number>();
-	/** `sender\0localId` → seq of the last IDEMPOTENCY_WINDOW messages, in seq order; null until first needed. */
-	private localIds: Map<string, number> | null = null;
+	/** The keys of the last IDEMPOTENCY_WINDOW messages (see idempotency.ts); null until first needed. */
+	private localIds: IdempotencyWindow | null = null;
 	/** Messages up to this seq are in D1's daily counter and their senders' positions in `reads`. */
 	private flushedSeq = 0;
 	/** An object migrated from schema 1 may still hold counts in `uncounted` until its next flush. */
@@ -144,6 +144,8 @@ export class Conversation extends DurableObject<Bindings> {
 	 *   message ID is no longer UNIQUE (lookups go through the seq inside the ID), and the
 	 *   sender's read position and the stats count are derived by the flush (was a `reads`
 	 *   upsert and an `uncounted` upsert per message).
+	 * - 3: each message records the device it came from and the fingerprint of its payload, so
+	 *   a retry is the same sender, device, localId and payload (see idempotency.ts).
 	 */
 	protected migrate(): void {
 		this.sql.exec(`CREATE TABLE IF NOT EXISTS bookkeeping (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
@@ -153,7 +155,8 @@ export class Conversation extends DurableObject<Bindings> {
 			const hasMessages = this.sql
 				.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
 				.toArray().length;
-			if (hasMessages) this.migrateFromV1();
+			if (hasMessages && version < 2) this.migrateFromV1();
+			if (hasMessages) this.migrateFromV2();
 			else
 				this.sql.exec(`CREATE TABLE messages (
 					seq INTEGER PRIMARY KEY,
@@ -165,7 +168,9 @@ export class Conversation extends DurableObject<Bindings> {
 					at_users TEXT NOT NULL DEFAULT '[]',
 					status INTEGER NOT NULL DEFAULT 0,
 					created_at INTEGER NOT NULL,
-					local_id TEXT NOT NULL DEFAULT ''
+					local_id TEXT NOT NULL DEFAULT '',
+					device_id TEXT NOT NULL DEFAULT '',
+					fingerprint TEXT NOT NULL DEFAULT ''
 				)`);
 			this.sql.exec(`CREATE TABLE IF NOT EXISTS members (
 				user_id TEXT PRIMARY KEY,
@@ -203,6 +208,12 @@ export class Conversation extends DurableObject<Bindings> {
 		}
 		const last = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
 		this.setBookkeeping("flushed_seq", last);
+	}
+
+	/** Schema 2 → 3: older rows keep '' in both (see IdempotencyWindow.load for how they match). */
+	private migrateFromV2(): void {
+		this.sql.exec("ALTER TABLE messages ADD COLUMN device_id TEXT NOT NULL DEFAULT ''");
+		this.sql.exec("ALTER TABLE messages ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''");
 	}
 
 	/** In-memory state from storage: last seq, read positions (the flushed ones plus what the flush has not written yet). */
@@ -406,7 +417,7 @@ export class Conversation extends DurableObject<Bindings> {
 		if (!kind) return inputs.map(() => fail(SendCodes.ConversationNotFound, "conversation not found"));
 		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
 		const card = await this.senderCard(first.senderId);
-		if (inputs.some((i) => i.localId)) this.loadLocalIds();
+		if (inputs.some((i) => i.localId)) this.loadLocalIds(kind);
 		const seqBefore = this.lastSeq;
 		const stored: Outgoing[] = [];
 		let results: SendResult[] = [];
@@ -456,9 +467,14 @@ export class Conversation extends DurableObject<Bindings> {
 		const convId = input.conversationId;
 		if (kind !== input.conversationType)
 			return fail(SendCodes.BadInput, `conversationType must be ${kind} for this conversation`);
-		// A retry of an accepted message returns the original ack, whatever changed since. Only
-		// a retry reads storage (for its ack); the rows of this batch are visible here too.
-		const priorSeq = input.localId ? this.priorSend(input.senderId, input.localId) : undefined;
+		// A retry of an accepted message (same sender, device, localId and payload) returns the
+		// original ack, whatever changed since. Only a retry reads storage (for its ack); the rows
+		// of this batch are visible here too.
+		const deviceId = input.originDevice ?? "";
+		const fingerprint = input.localId ? fingerprintOf(kind, input) : "";
+		const priorSeq = input.localId
+			? this.localIds?.find(input.senderId, deviceId, input.localId, fingerprint, this.lastSeq)
+			: undefined;
 		if (priorSeq !== undefined) {
 			const prior = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", priorSeq).one();
 			return { ok: true, duplicate: true, ack: ackOf(convId, prior, input.localId) };
@@ -482,10 +498,10 @@ export class Conversation extends DurableObject<Bindings> {
 		const seq = this.lastSeq + 1;
 		const messageId = newMessageId(convId, seq);
 		// The one write of a send. The sender's read position and the stats count follow from
-		// this row (see flushCounts); the idempotency key is its local_id.
+		// this row (see flushCounts); the idempotency key is its local_id, device_id and fingerprint.
 		this.sql.exec(
-			`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at, local_id)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+			`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at, local_id, device_id, fingerprint)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
 			seq,
 			messageId,
 			input.senderId,
@@ -495,9 +511,11 @@ export class Conversation extends DurableObject<Bindings> {
 			JSON.stringify(atUsers),
 			createdAt,
 			input.localId,
+			input.localId ? deviceId : "",
+			fingerprint,
 		);
 		this.lastSeq = seq;
-		if (input.localId) this.rememberSend(input.senderId, input.localId, seq);
+		if (input.localId) this.localIds?.remember(input.senderId, deviceId, input.localId, fingerprint, seq);
 
 		const message: MessageData = {
 			messageId,
@@ -523,40 +541,26 @@ export class Conversation extends DurableObject<Bindings> {
 
 	// ---- idempotency keys: the last IDEMPOTENCY_WINDOW messages, in memory ----
 
-	private static localKey = (senderId: string, localId: string) => `${senderId}\u0000${localId}`;
-
 	/** One rowid range scan, the first time a send carries a localId after start-up. */
-	private loadLocalIds(): void {
+	private loadLocalIds(kind: ConversationKind): void {
 		if (this.localIds) return;
-		const map = new Map<string, number>();
-		for (const r of this.sql.exec<{ seq: number; sender_id: string; local_id: string }>(
-			"SELECT seq, sender_id, local_id FROM messages WHERE seq > ? AND local_id != '' ORDER BY seq",
-			this.lastSeq - IDEMPOTENCY_WINDOW,
-		)) {
-			const key = Conversation.localKey(r.sender_id, r.local_id);
-			map.delete(key);
-			map.set(key, r.seq);
-		}
-		this.localIds = map;
-	}
-
-	/** The seq of the sender's message with this localId, if it is within the window. */
-	private priorSend(senderId: string, localId: string): number | undefined {
-		const seq = this.localIds?.get(Conversation.localKey(senderId, localId));
-		return seq !== undefined && seq > this.lastSeq - IDEMPOTENCY_WINDOW ? seq : undefined;
-	}
-
-	/** Keeps the map in seq order (delete before set) and drops what fell out of the window. */
-	private rememberSend(senderId: string, localId: string, seq: number): void {
-		const map = this.localIds;
-		if (!map) return;
-		const key = Conversation.localKey(senderId, localId);
-		map.delete(key);
-		map.set(key, seq);
-		for (const [oldest, s] of map) {
-			if (s > seq - IDEMPOTENCY_WINDOW) break;
-			map.delete(oldest);
-		}
+		this.localIds = IdempotencyWindow.load(
+			this.sql.exec<KeyedRow>(
+				"SELECT seq, sender_id, device_id, local_id, fingerprint FROM messages WHERE seq > ? AND local_id != '' ORDER BY seq",
+				this.lastSeq - IDEMPOTENCY_WINDOW,
+			),
+			(seq) => {
+				// Rows from before schema 3: the payload as stored (a recalled one no longer matches).
+				const r = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).one();
+				return payloadFingerprint({
+					conversationType: kind,
+					contentType: r.content_type,
+					content: r.content,
+					replyTo: r.reply_to,
+					atUsers: JSON.parse(r.at_users) as string[],
+				});
+			},
+		);
 	}
 
 	// ---- derived state flush: one D1 write per conversation per COUNT_FLUSH_MS at most ----
@@ -1056,6 +1060,16 @@ const lastRowOf = (m: MessageData) => ({
 	created_at: m.createdAt,
 	seq: m.sequence,
 });
+
+/** The payload as it will be stored (content type resolved, mentions de-duplicated), so aliases are the same message. */
+const fingerprintOf = (kind: ConversationKind, input: SendInput) =>
+	payloadFingerprint({
+		conversationType: kind,
+		contentType: resolveContentType(input.contentType) ?? String(input.contentType),
+		content: input.content,
+		replyTo: input.replyTo,
+		atUsers: [...new Set(input.atUsers)],
+	});
 
 const fail = (code: number, message: string) => ({ ok: false as const, code, message });
 

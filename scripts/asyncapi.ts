@@ -2,6 +2,7 @@
 // validates and sends with: contracts/ws.ts (frames) and contracts/notifications.ts (data).
 import { stringify } from "yaml";
 import { z } from "zod";
+import { RETRY_RULE } from "../contracts/messages";
 import { Notifications } from "../contracts/notifications";
 import { ClientFrames, CloseCodes, MAX_FRAME_BYTES, ServerFrames } from "../contracts/ws";
 
@@ -23,6 +24,11 @@ const CLIENT_SUMMARIES: Record<keyof typeof ClientFrames, string> = {
 	"message.typing": "Tell the conversation's other members this user is (not) typing; repeats within 3 s are dropped.",
 };
 
+/** Longer text where a summary cannot say it all. */
+const CLIENT_DESCRIPTIONS: Partial<Record<keyof typeof ClientFrames, string>> = {
+	"message.send": `Retries: ${RETRY_RULE}`,
+};
+
 const SERVER_SUMMARIES: Record<keyof typeof ServerFrames, string> = {
 	pong: "Answer to ping.",
 	"message.sent": "A message.send was stored; `localId` echoes the client's.",
@@ -42,6 +48,9 @@ export function buildAsyncApi(version: string) {
 		messages[type] = {
 			name: type,
 			summary: CLIENT_SUMMARIES[type as keyof typeof ClientFrames],
+			...(CLIENT_DESCRIPTIONS[type as keyof typeof ClientFrames]
+				? { description: CLIENT_DESCRIPTIONS[type as keyof typeof ClientFrames] }
+				: {}),
 			payload: jsonSchema(frame(type, payload), "input"),
 		};
 		clientRefs.push(ref(type));

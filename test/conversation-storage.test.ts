@@ -57,18 +57,21 @@ describe("Conversation storage: a send is one SQL write", () => {
 		expect(sent).toHaveLength(ids.length);
 		for (const q of sent) expect(q).toMatch(/^INSERT INTO messages /);
 
-		// A retry reads its original row for the ack and writes nothing.
-		const retry = await say(alice.b, ab, "again", { localId: ids[0] });
+		// A retry (same device, localId and payload) reads its original row for the ack and writes nothing.
+		const retry = await say(alice.a, ab, "m0", { localId: ids[0] });
 		expect(retry.payload.sequence).toBe(2);
 		const afterRetry = (await statements(ab)).slice(ids.length);
 		expect(afterRetry).toEqual(["SELECT * FROM messages WHERE seq = ?"]);
 
-		expect(await rows(ab, "SELECT seq, sender_id, content, local_id FROM messages WHERE seq > 1 ORDER BY seq")).toEqual(
+		expect(
+			await rows(ab, "SELECT seq, sender_id, content, local_id, device_id FROM messages WHERE seq > 1 ORDER BY seq"),
+		).toEqual(
 			ids.map((id, i) => ({
 				seq: i + 2,
 				sender_id: i % 2 ? bob.userId : alice.userId,
 				content: `m${i}`,
 				local_id: id,
+				device_id: i % 2 ? bob.deviceId : alice.deviceId,
 			})),
 		);
 		// A new object has neither v1 side table nor an index on message_id.
@@ -83,7 +86,7 @@ describe("Conversation storage: a send is one SQL write", () => {
 		closeAll(alice, bob);
 	});
 
-	it("recognises a retried localId after the Conversation was evicted: same messageId and sequence, no new message", async () => {
+	it("recognises a retried send after the Conversation was evicted: same messageId and sequence, no new message", async () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
 		const ab = await makeFriends(alice, bob);
 		const id = localId();
@@ -92,7 +95,7 @@ describe("Conversation storage: a send is one SQL write", () => {
 		expect(first.payload.sequence).toBe(2);
 
 		await evictDurableObject(conv(ab));
-		const retry = await say(alice.b, ab, "once (retried)", { localId: id });
+		const retry = await say(alice.a, ab, "once", { localId: id });
 		expect(retry.type).toBe("message.sent");
 		expect(retry.payload).toMatchObject({
 			messageId: first.payload.messageId,
@@ -100,16 +103,23 @@ describe("Conversation storage: a send is one SQL write", () => {
 			timestamp: first.payload.timestamp,
 			localId: id,
 		});
-		// The same localId from another sender is that sender's own message.
-		const bobs = await say(bob.a, ab, "mine", { localId: id });
-		expect(bobs.payload.sequence).toBe(3);
+		// The window rebuilt from storage tells the same localId with another payload, or from
+		// another device or sender, from a retry: each is a new message.
+		await evictDurableObject(conv(ab));
+		const edited = await say(alice.a, ab, "once more", { localId: id });
+		const otherDevice = await say(alice.b, ab, "once", { localId: id });
+		const bobs = await say(bob.a, ab, "once", { localId: id });
+		expect([edited, otherDevice, bobs].map((f) => [f.type, f.payload.sequence])).toEqual([
+			["message.sent", 3],
+			["message.sent", 4],
+			["message.sent", 5],
+		]);
 
 		const history = await ok("GET", `/sessions/${ab}/messages`, { token: bob.token });
-		expect(history.list.map((m: any) => m.content)).toEqual(["mine", "once", "before"]);
-		expect(await rows(ab, "SELECT seq, local_id FROM messages WHERE local_id = ? ORDER BY seq", id)).toEqual([
-			{ seq: 2, local_id: id },
-			{ seq: 3, local_id: id },
-		]);
+		expect(history.list.map((m: any) => m.content)).toEqual(["once", "once", "once more", "once", "before"]);
+		expect(await rows(ab, "SELECT seq, local_id FROM messages WHERE local_id = ? ORDER BY seq", id)).toEqual(
+			[2, 3, 4, 5].map((seq) => ({ seq, local_id: id })),
+		);
 		closeAll(alice, bob);
 	});
 
@@ -176,9 +186,11 @@ describe("Conversation storage: a send is one SQL write", () => {
 		});
 		await holdFlush(ab);
 		await evictDurableObject(conv(ab));
-		const inWindow = await say(alice.a, ab, "y", { localId: kept });
+		// Row 2 is written as schema 2 wrote rows (no device, no fingerprint): it matches the
+		// same payload from any of the sender's devices.
+		const inWindow = await say(alice.b, ab, "x", { localId: kept });
 		expect(inWindow.payload.sequence).toBe(2);
-		const fellOut = await say(alice.a, ab, "z", { localId: oldest });
+		const fellOut = await say(alice.a, ab, "first", { localId: oldest });
 		expect(fellOut.payload.sequence).toBe(IDEMPOTENCY_WINDOW + 2);
 		await runInDurableObject(conv(ab), (_o, state) => state.storage.deleteAlarm());
 		closeAll(alice, bob);

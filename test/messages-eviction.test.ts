@@ -105,8 +105,9 @@ describe("pipelined sends of one device", () => {
 		const [alice, bob] = await Promise.all([chatUser(), chatUser()]);
 		const ab = await makeFriends(alice, bob);
 		const ids = Array.from({ length: 12 }, (_, i) => `pipe-${alice.userId}-${i}`);
-		// Frame 5 repeats frame 2's localId: a retry, answered with frame 2's ack.
+		// Frame 5 repeats frame 2 (localId and payload): a retry, answered with frame 2's ack.
 		const sent = ids.map((id, i) => (i === 5 ? ids[2]! : id));
+		const contentOf = (i: number) => `p${i === 5 ? 2 : i}`;
 		const before = alice.a.frames.length;
 		sent.forEach((id, i) => {
 			alice.a.send({
@@ -115,7 +116,7 @@ describe("pipelined sends of one device", () => {
 					conversationId: ab,
 					conversationType: "private",
 					contentType: "text",
-					content: `p${i}`,
+					content: contentOf(i),
 					localId: id,
 				},
 			});
@@ -133,7 +134,7 @@ describe("pipelined sends of one device", () => {
 		expect(acks.map((f: any) => f.payload.sequence)).toEqual([1, 2, 3, 4, 5, 3, 6, 7, 8, 9, 10, 11]);
 		await bob.b.waitFor((s) => seqsIn(s, ab).length >= 11 || undefined, 5000, "deliveries");
 		expect(bob.b.frames.filter(newIn(ab)).map((f) => f.payload.data.content)).toEqual(
-			sent.map((_, i) => `p${i}`).filter((_, i) => i !== 5),
+			sent.map((_, i) => contentOf(i)).filter((_, i) => i !== 5),
 		);
 	});
 });
