@@ -45,7 +45,7 @@ export const ConversationType = z
 /** A retried send is recognised among the conversation's most recent this many messages. */
 export const IDEMPOTENCY_WINDOW = 5000;
 
-/** When a send is a retry (durable-objects/idempotency.ts); said in the OpenAPI and AsyncAPI documents. */
+/** When a send is a retry (durable-objects/conversation/idempotency.ts); said in the OpenAPI and AsyncAPI documents. */
 export const RETRY_RULE = `Idempotency key. A send is a retry only when it is the same message: the same sender, the same device (the token's deviceId), the same localId and the same payload (conversation, conversationType, contentType, content, replyTo and atUsers). A retry is answered with the original ack (messageId, sequence, timestamp) and stores nothing; a reused localId with any other payload, or from another device, is a new message. Retries are recognised among the conversation's last ${IDEMPOTENCY_WINDOW.toLocaleString("en-US")} messages, also after reconnects and server restarts.`;
 
 /**

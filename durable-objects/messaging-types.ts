@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { MessageNew } from "../contracts/messages";
+import type { MessageNew, SendMessageInput } from "../contracts/messages";
 
 export type ConversationKind = "private" | "group";
 
@@ -63,3 +63,10 @@ export type SendResult =
 			echo?: { frame: string; summary: ConversationSummary };
 	  }
 	| { ok: false; code: number; message: string };
+
+/** A send as the Conversation takes it: the parsed body plus who sent it (verified by the Worker) and from where. */
+export interface SendInput extends SendMessageInput {
+	senderId: string;
+	/** The device the message came from; it gets the ack instead of `message.new`. */
+	originDevice: string | null;
+}

@@ -7,7 +7,7 @@
  * rebuilt from the `messages` rows (local_id, device_id, fingerprint) by one rowid range scan.
  */
 
-import { IDEMPOTENCY_WINDOW } from "../contracts/messages";
+import { IDEMPOTENCY_WINDOW } from "../../contracts/messages";
 
 export { IDEMPOTENCY_WINDOW };
 

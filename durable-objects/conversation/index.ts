@@ -1,0 +1,394 @@
+import { DurableObject } from "cloudflare:workers";
+import { type MessageData, SendCodes } from "../../contracts/messages";
+import type { Bindings } from "../../workers/env";
+import { hubFor, PeerStubs } from "../../workers/services/hubs";
+import { previewOf } from "../../workers/services/message-format";
+import { notify } from "../../workers/services/notify";
+import { getConfigValue } from "../../workers/services/system-config";
+import type { ConversationKind, ConversationSummary, SendInput, SendResult } from "../messaging-types";
+import { type Access, accessOf, ensureSynced } from "./access";
+import { CountFlush } from "./count-flush";
+import { Fanout, type Outgoing, SMALL_GROUP_LIMIT } from "./fanout";
+import { IDEMPOTENCY_WINDOW, IdempotencyWindow } from "./idempotency";
+import { MemberCopy, type MemberSnapshot, type PrivateSnapshot } from "./members";
+import { lastRowOf, MessageStore, rowToMessage } from "./message-store";
+import { ReadPositions } from "./reads";
+import { storeOne } from "./send";
+import { fail, storedFingerprint, targetFor } from "./send-rules";
+import { SenderCards } from "./sender-cards";
+import { Bookkeeping, type MessageRow, migrateStorage } from "./storage";
+
+export type { SendInput } from "../messaging-types";
+export type { ConversationMember, MemberSnapshot, PrivateSnapshot } from "./members";
+export { IDEMPOTENCY_WINDOW, SMALL_GROUP_LIMIT };
+
+type Refusal = { ok: false; code: number; message: string };
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The object's `sql` field as the modules' storage handle, read at each use. */
+const sqlHost = (o: Conversation) => ({
+	get sql(): SqlStorage {
+		return (o as unknown as { sql: SqlStorage }).sql;
+	},
+});
+
+/**
+ * One per conversation (`conv:<id>`). Holds the conversation's member list (a copy of D1's
+ * truth, replaced wholesale by `syncMembers`/`syncPrivate` so it can never drift), its
+ * messages, the sequence counter, the idempotency keys and every member's read position.
+ * A message costs exactly one SQL write here, its row in `messages` (the idempotency key is a
+ * column of it); the sender's read position and the admin stats count are derived from the
+ * rows by the periodic flush (count-flush.ts). Members' hubs are updated in memory.
+ * This class is the lifecycle and the RPC surface; each concern is a module beside it.
+ */
+export class Conversation extends DurableObject<Bindings> {
+	/** Every module reaches storage through `host`, i.e. this field, so a test can watch the statements. */
+	protected sql: SqlStorage;
+	private readonly host = sqlHost(this);
+	private readonly bookkeeping = new Bookkeeping(this.host);
+	private readonly store = new MessageStore(this.host);
+	private readonly members_ = new MemberCopy(this.host);
+	private readonly reads = new ReadPositions(this.host);
+	private readonly cards = new SenderCards(this.env);
+	private readonly peers = new PeerStubs(this.env);
+	private readonly flush: CountFlush;
+	private readonly fanout: Fanout;
+	/** The keys of the last IDEMPOTENCY_WINDOW messages; null until a send carries a localId. */
+	private localIds: IdempotencyWindow | null = null;
+
+	constructor(ctx: DurableObjectState, env: Bindings) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		this.flush = new CountFlush(ctx, env, this.host, this.store, this.reads, this.bookkeeping);
+		this.fanout = new Fanout(ctx, env, this.peers, this.members_, this.cards, (kind, convId, userId, last) =>
+			this.summaryOf(kind, convId, userId, last),
+		);
+		ctx.blockConcurrencyWhile(async () => {
+			migrateStorage(ctx.storage, this.bookkeeping);
+			this.store.load();
+			this.fanout.deliveredSeq = this.store.lastSeq;
+			this.reads.load(this.store, this.flush.load());
+			await this.flush.resume();
+		});
+	}
+
+	async alarm(): Promise<void> {
+		await this.flush.run();
+	}
+
+	// ---- member copy (kept in sync by workers/services/conversation-sync.ts) ----
+
+	/** Replaces the member copy with D1's current truth (see workers/services/conversation-sync.ts). */
+	async syncMembers(snapshot: MemberSnapshot): Promise<void> {
+		this.replaceCopy(
+			snapshot.members,
+			{
+				kind: "group",
+				groupId: snapshot.groupId,
+				conversationId: snapshot.groupId,
+				groupMuted: snapshot.groupMuted ? "1" : "0",
+				dissolved: snapshot.dissolved ? "1" : "0",
+			},
+			snapshot.members.map((m) => m.userId),
+		);
+	}
+
+	/** Records the two users of a private conversation and whether they may chat (see conversation-sync.ts). */
+	async syncPrivate(snapshot: PrivateSnapshot): Promise<void> {
+		this.replaceCopy(
+			snapshot.users.map((userId) => ({ userId, role: "member" as const, muted: false })),
+			{ kind: "private", conversationId: snapshot.conversationId, privateCode: String(snapshot.code) },
+			snapshot.users,
+		);
+	}
+
+	private replaceCopy(
+		members: { userId: string; role: "owner" | "admin" | "member"; muted: boolean }[],
+		meta: Record<string, string>,
+		userIds: string[],
+	): void {
+		let joined: string[] = [];
+		this.ctx.storage.transactionSync(() => {
+			this.members_.replace(members);
+			for (const [k, v] of Object.entries(meta)) this.members_.setMeta(k, v);
+			joined = this.reads.seed(userIds, this.store.lastSeq);
+		});
+		this.members_.invalidate();
+		this.announce(joined);
+	}
+
+	async members() {
+		return [...this.members_.map().values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
+	}
+
+	/**
+	 * New members' hubs record the conversation now, at join time, in the background: that is
+	 * the one write a conversation costs a hub, so the first message to a 1,000-member group
+	 * does not cost 1,000 hub commits (a hub that missed this writes it on its first message).
+	 */
+	private announce(userIds: string[]): void {
+		const kind = this.members_.kind();
+		const convId = this.members_.getMeta("conversationId");
+		if (!userIds.length || !kind || !convId) return;
+		const last = this.store.last();
+		this.ctx.waitUntil(
+			Promise.allSettled(
+				userIds.map((id) => hubFor(this.env, id).track(id, this.summaryOf(kind, convId, id, last))),
+			).then(() => {}),
+		);
+	}
+
+	private ensureSynced(conversationId: string): Promise<ConversationKind | null> {
+		return ensureSynced(this.env, this.members_, this, conversationId);
+	}
+
+	private async access(conversationId: string, userId: string): Promise<Access> {
+		return accessOf(await this.ensureSynced(conversationId), this.members_, conversationId, userId);
+	}
+
+	// ---- sending ----
+
+	async send(input: SendInput): Promise<SendResult> {
+		return (await this.sendBatch([input]))[0]!;
+	}
+
+	/**
+	 * Stores several messages of one sender in one commit, in the given order (a device's
+	 * pipelined sends, see UserHub.onSend); each gets its own result. The checks and stores run
+	 * with no await in between, so concurrent senders interleave only between batches.
+	 */
+	async sendBatch(inputs: SendInput[], opts: { echo?: boolean } = {}): Promise<SendResult[]> {
+		const first = inputs[0];
+		if (!first) return [];
+		const convId = first.conversationId;
+		const kind = await this.ensureSynced(convId);
+		if (!kind) return inputs.map(() => fail(SendCodes.ConversationNotFound, "conversation not found"));
+		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
+		const card = await this.cards.fetch(first.senderId);
+		if (inputs.some((i) => i.localId))
+			this.localIds ??= IdempotencyWindow.load(this.store.recentKeys(), (seq) =>
+				storedFingerprint(kind, this.store.row(seq)),
+			);
+		const seqBefore = this.store.lastSeq;
+		const stored: Outgoing[] = [];
+		let results: SendResult[] = [];
+		try {
+			this.ctx.storage.transactionSync(() => {
+				const window = this.localIds;
+				results = inputs.map((input) => storeOne(this.store, this.members_, window, kind, input, stored));
+			});
+		} catch (e) {
+			this.store.lastSeq = seqBefore;
+			// Keys of the rolled-back rows may be in the window: rebuild it from storage when next needed.
+			this.localIds = null;
+			throw e;
+		}
+		if (stored.length) {
+			this.flush.arm();
+			for (const m of stored) this.reads.noteSent(m.message.senderId, m.message.sequence);
+			this.cards.keep(first.senderId, card);
+			if (opts.echo && seqBefore === this.fanout.deliveredSeq) this.echo(kind, stored, results);
+			this.fanout.push(stored);
+		}
+		return results;
+	}
+
+	/**
+	 * The sender's hub (which asked, and holds the sender's sockets) delivers these messages to
+	 * the sender's other devices with the acks, so the fan-out spares that hub a call — in a
+	 * private chat, one of a message's two. Only when every earlier message has reached every
+	 * hub, so those devices still see the conversation in sequence order.
+	 */
+	private echo(kind: ConversationKind, stored: Outgoing[], results: SendResult[]): void {
+		const last = stored[stored.length - 1]!.message;
+		const summary = this.summaryOf(kind, last.conversationId, last.senderId, lastRowOf(last));
+		const bySeq = new Map(stored.map((o) => [o.message.sequence, o]));
+		for (const r of results) {
+			if (!r.ok || r.duplicate) continue;
+			const o = bySeq.get(r.ack.sequence);
+			if (!o) continue;
+			o.frames = this.fanout.framesOf(o);
+			o.echoed = true;
+			r.echo = { frame: o.frames.frame, summary };
+		}
+	}
+
+	// ---- summaries for the members' hubs ----
+
+	private summaryOf(
+		kind: ConversationKind,
+		convId: string,
+		userId: string,
+		last:
+			| Pick<MessageRow, "seq" | "message_id" | "content_type" | "content" | "status" | "created_at">
+			| undefined = this.store.last(),
+	): ConversationSummary {
+		const lastSeq = this.store.lastSeq;
+		return {
+			conversationId: convId,
+			conversationType: kind,
+			targetId: targetFor(kind, convId, userId),
+			lastMessageId: last?.message_id ?? "",
+			lastMessageContent: last ? previewOf(last.content_type, last.content, last.status) : "",
+			lastMessageTime: last?.created_at ?? 0,
+			lastSeq: last?.seq ?? lastSeq,
+			readSeq: Math.min(this.reads.get(userId), last?.seq ?? lastSeq),
+		};
+	}
+
+	/** The member's conversation-list row, for hubs rebuilding their index; null if not a participant. */
+	async summaryFor(conversationId: string, userId: string): Promise<ConversationSummary | null> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok || this.store.lastSeq === 0) return null;
+		return this.summaryOf(access.kind, conversationId, userId);
+	}
+
+	// ---- reading ----
+
+	/**
+	 * History for a participant, without the messages they deleted for themselves. With only
+	 * `after`: ascending from there; otherwise newest first, below `before` when given.
+	 */
+	async history(
+		conversationId: string,
+		userId: string,
+		q: { before?: number; after?: number; limit: number },
+	): Promise<{ ok: true; list: MessageData[]; hasMore: boolean } | Refusal> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const rows = this.store.page(userId, q, q.after !== undefined && q.before === undefined);
+		return {
+			ok: true,
+			list: rows.slice(0, q.limit).map((r) => rowToMessage(conversationId, access.kind, r)),
+			hasMore: rows.length > q.limit,
+		};
+	}
+
+	/** Messages after `lastSeq`, ascending, recalled ones included (status 1): for /sync. */
+	async messagesAfter(
+		conversationId: string,
+		userId: string,
+		lastSeq: number,
+		limit: number,
+	): Promise<{ kind: ConversationKind; messages: MessageData[]; hasMore: boolean } | null> {
+		const res = await this.history(conversationId, userId, { after: lastSeq, limit });
+		if (!res.ok) return null;
+		return { kind: this.members_.kind() as ConversationKind, messages: res.list, hasMore: res.hasMore };
+	}
+
+	async getMessage(
+		conversationId: string,
+		userId: string,
+		messageId: string,
+	): Promise<{ ok: true; message: MessageData } | Refusal> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const row = this.store.visible(userId, messageId);
+		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
+		return { ok: true, message: rowToMessage(conversationId, access.kind, row) };
+	}
+
+	// ---- recall, delete-for-me ----
+
+	/**
+	 * Sender within the recall window (admin setting `message.max_recall`, read through the
+	 * config cache so a change applies without a redeploy); group owner/admin any time. Keeps
+	 * the sequence, drops the content.
+	 */
+	async recall(
+		conversationId: string,
+		userId: string,
+		messageId: string,
+	): Promise<{ ok: true; recalledAt: number } | Refusal> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const recallWindow = await getConfigValue(this.env, "message.max_recall");
+		const row = this.store.visible(userId, messageId);
+		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
+		const t = nowSeconds();
+		const role = this.members_.map().get(userId)?.role;
+		const moderator = access.kind === "group" && (role === "owner" || role === "admin");
+		if (!moderator) {
+			if (row.sender_id !== userId) return fail(50106, "only the sender may recall this message");
+			if (row.status !== 1 && t - row.created_at > recallWindow)
+				return fail(50104, `messages can only be recalled within ${recallWindow} seconds`);
+		}
+		// Already recalled: nothing changes and nothing is announced again.
+		if (row.status === 1) return { ok: true, recalledAt: t };
+		this.store.markRecalled(row.seq);
+		const members = this.members_.ids();
+		await notify(this.env, members, "message.recalled", {
+			messageId,
+			conversationId,
+			conversationType: access.kind,
+			sequence: row.seq,
+			operatorId: userId,
+			recalledAt: t,
+		});
+		// The list preview of everyone changes if the last message was the one recalled.
+		if (row.seq === this.store.lastSeq) {
+			await Promise.allSettled(
+				members.map((m) => hubFor(this.env, m).applyMessages(m, this.summaryOf(access.kind, conversationId, m), [])),
+			);
+		}
+		return { ok: true, recalledAt: t };
+	}
+
+	async hide(conversationId: string, userId: string, messageId: string): Promise<{ ok: true } | Refusal> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const row = this.store.visible(userId, messageId);
+		if (!row) return fail(SendCodes.MessageNotFound, "message not found");
+		this.store.hide(userId, row.seq);
+		return { ok: true };
+	}
+
+	// ---- read positions and typing ----
+
+	/**
+	 * Records how far `userId` has read (never backwards; default the latest), tells the other
+	 * members (private always; groups up to SMALL_GROUP_LIMIT) and the reader's other devices.
+	 */
+	async markRead(
+		conversationId: string,
+		userId: string,
+		deviceId: string,
+		lastReadSeq: number | undefined,
+	): Promise<{ ok: true; lastReadSeq: number; unreadCount: number; totalUnread: number } | Refusal> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const lastSeq = this.store.lastSeq;
+		const current = this.reads.get(userId);
+		const target = Math.max(current, Math.min(lastReadSeq ?? lastSeq, lastSeq));
+		if (target !== current) {
+			this.reads.set(userId, target);
+			const others = this.members_.ids().filter((m) => m !== userId);
+			if (access.kind === "private" || this.members_.map().size <= SMALL_GROUP_LIMIT) {
+				await notify(this.env, others, "message.read_receipt", {
+					conversationId,
+					conversationType: access.kind,
+					userId,
+					lastReadSeq: target,
+					readAt: nowSeconds(),
+				});
+			}
+		}
+		const unread = await hubFor(this.env, userId).applyRead(
+			userId,
+			this.summaryOf(access.kind, conversationId, userId),
+			deviceId,
+		);
+		return { ok: true, lastReadSeq: target, ...unread };
+	}
+
+	async typing(conversationId: string, userId: string, typing: boolean): Promise<Access> {
+		const access = await this.access(conversationId, userId);
+		if (!access.ok) return access;
+		const members = this.members_.map();
+		if (access.kind === "group" && members.size > SMALL_GROUP_LIMIT) return access;
+		const others = [...members.keys()].filter((m) => m !== userId);
+		await notify(this.env, others, "message.typing", { conversationId, conversationType: access.kind, userId, typing });
+		return access;
+	}
+}

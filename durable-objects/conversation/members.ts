@@ -1,0 +1,100 @@
+import type { ConversationKind } from "../messaging-types";
+
+export interface ConversationMember {
+	userId: string;
+	role: "owner" | "admin" | "member";
+	muted: boolean;
+}
+
+export interface MemberSnapshot {
+	groupId: string;
+	members: ConversationMember[];
+	groupMuted: boolean;
+	dissolved: boolean;
+}
+
+export interface PrivateSnapshot {
+	conversationId: string;
+	users: [string, string];
+	/** 0 when the pair may chat, else the business code a send is refused with (30114/30117). */
+	code: number;
+}
+
+/**
+ * The object's copy of who is in the conversation (`members`) and what it is (`meta`: kind,
+ * IDs, mute and dissolution flags, whether a private pair may chat). D1 holds the truth; a sync
+ * replaces the copy wholesale, so it cannot drift. Both are read from memory on every send.
+ */
+export class MemberCopy {
+	private membersCache: Map<string, ConversationMember> | null = null;
+	private metaCache: Map<string, string> | null = null;
+	/** Meta of a lazily loaded refusal, never stored (see Conversation.ensureSynced); a sync replaces it. */
+	private volatileMeta = new Map<string, string>();
+
+	constructor(private readonly host: { readonly sql: SqlStorage }) {}
+
+	/** Inside the caller's transaction: the new member list. */
+	replace(members: { userId: string; role: ConversationMember["role"]; muted: boolean }[]): void {
+		const sql = this.host.sql;
+		sql.exec("DELETE FROM members");
+		for (const m of members) {
+			sql.exec("INSERT INTO members (user_id, role, muted) VALUES (?, ?, ?)", m.userId, m.role, m.muted ? 1 : 0);
+		}
+	}
+
+	/** After a sync's commit: the next read loads the new copy. */
+	invalidate(): void {
+		this.membersCache = null;
+		this.metaCache = null;
+		this.volatileMeta.clear();
+	}
+
+	/** A refusal found in D1, kept in memory only, so probing IDs writes nothing. */
+	holdVolatile(meta: [string, string][], members: ConversationMember[]): void {
+		this.volatileMeta = new Map(meta);
+		this.membersCache = new Map(members.map((m) => [m.userId, m]));
+	}
+
+	map(): Map<string, ConversationMember> {
+		if (!this.membersCache) {
+			this.membersCache = new Map(
+				this.host.sql
+					.exec<{ user_id: string; role: string; muted: number }>("SELECT user_id, role, muted FROM members")
+					.toArray()
+					.map((r) => [
+						r.user_id,
+						{ userId: r.user_id, role: r.role as ConversationMember["role"], muted: r.muted === 1 },
+					]),
+			);
+		}
+		return this.membersCache;
+	}
+
+	ids(): string[] {
+		return [...this.map().keys()];
+	}
+
+	setMeta(key: string, value: string): void {
+		this.metaCache = null;
+		this.host.sql.exec(
+			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			key,
+			value,
+		);
+	}
+
+	/** Meta changes only through setMeta (syncs), so every send reads it from memory. */
+	getMeta(key: string): string | null {
+		this.metaCache ??= new Map(
+			this.host.sql
+				.exec<{ key: string; value: string }>("SELECT key, value FROM meta")
+				.toArray()
+				.map((r) => [r.key, r.value]),
+		);
+		return this.metaCache.get(key) ?? this.volatileMeta.get(key) ?? null;
+	}
+
+	kind(): ConversationKind | null {
+		return this.getMeta("kind") as ConversationKind | null;
+	}
+}

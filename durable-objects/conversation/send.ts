@@ -1,0 +1,80 @@
+import { type MessageData, SendCodes } from "../../contracts/messages";
+import { newMessageId, previewOf } from "../../workers/services/message-format";
+import type { ConversationKind, SendInput, SendResult } from "../messaging-types";
+import type { Outgoing } from "./fanout";
+import type { IdempotencyWindow } from "./idempotency";
+import type { MemberCopy } from "./members";
+import type { MessageStore } from "./message-store";
+import { ackOf, checkContent, checkSender, fail, fingerprintOf } from "./send-rules";
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Checks and stores one message inside the batch's transaction; appends it to `stored`. */
+export function storeOne(
+	store: MessageStore,
+	members: MemberCopy,
+	localIds: IdempotencyWindow | null,
+	kind: ConversationKind,
+	input: SendInput,
+	stored: Outgoing[],
+): SendResult {
+	const convId = input.conversationId;
+	if (kind !== input.conversationType)
+		return fail(SendCodes.BadInput, `conversationType must be ${kind} for this conversation`);
+	// A retry of an accepted message (same sender, device, localId and payload) returns the
+	// original ack, whatever changed since. Only a retry reads storage (for its ack); the rows
+	// of this batch are visible here too.
+	const deviceId = input.originDevice ?? "";
+	const fingerprint = input.localId ? fingerprintOf(kind, input) : "";
+	const priorSeq = input.localId
+		? localIds?.find(input.senderId, deviceId, input.localId, fingerprint, store.lastSeq)
+		: undefined;
+	if (priorSeq !== undefined)
+		return { ok: true, duplicate: true, ack: ackOf(convId, store.row(priorSeq), input.localId) };
+
+	const refused = checkSender(members, kind, input.senderId);
+	if (refused) return refused;
+	const content = checkContent(input, members, (id) => store.byId(id) !== undefined);
+	if (!content.ok) return content;
+
+	const createdAt = nowSeconds();
+	const seq = store.lastSeq + 1;
+	const messageId = newMessageId(convId, seq);
+	// The one write of a send. The sender's read position and the stats count follow from
+	// this row (see count-flush.ts); the idempotency key is its local_id, device_id and fingerprint.
+	store.insert({
+		seq,
+		message_id: messageId,
+		sender_id: input.senderId,
+		content_type: content.contentType,
+		content: input.content,
+		reply_to: input.replyTo,
+		at_users: JSON.stringify(content.atUsers),
+		created_at: createdAt,
+		local_id: input.localId,
+		device_id: input.localId ? deviceId : "",
+		fingerprint,
+	});
+	if (input.localId) localIds?.remember(input.senderId, deviceId, input.localId, fingerprint, seq);
+
+	const message: MessageData = {
+		messageId,
+		conversationId: convId,
+		conversationType: kind,
+		senderId: input.senderId,
+		contentType: content.contentType,
+		content: input.content,
+		sequence: seq,
+		status: 0,
+		replyTo: input.replyTo,
+		atUsers: content.atUsers,
+		createdAt,
+		timestamp: createdAt,
+	};
+	stored.push({ message, originDevice: input.originDevice, preview: previewOf(content.contentType, input.content) });
+	return {
+		ok: true,
+		duplicate: false,
+		ack: { messageId, conversationId: convId, sequence: seq, timestamp: createdAt, localId: input.localId },
+	};
+}
