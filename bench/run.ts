@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { COUNT_FLUSH_JITTER_MS, COUNT_FLUSH_MS } from "../durable-objects/messaging-types";
+import { COUNT_FLUSH_JITTER_MS, COUNT_FLUSH_MS } from "../domain/messaging-types";
 import { Api, type BenchUser, privateConversationId } from "./lib/api";
 import { encodeSend } from "./lib/frames";
 import {

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../workers/env";
-import { markCallMissed } from "../workers/services/calls";
+import type { Bindings } from "../domain/env";
+import { markCallMissed } from "../platform/call-status";
 
 /**
  * One per call (`call:<id>`): an alarm that turns a still-ringing call into `missed` when

@@ -1,5 +1,5 @@
-import { type RateBucket, type RateLimits, rateLimitOff } from "../workers/config";
-import { errorBody } from "../workers/lib/envelope";
+import { type RateBucket, type RateLimits, rateLimitOff } from "../domain/config";
+import { errorBody } from "../domain/envelope";
 
 /** What a refused take tells the caller: seconds until one token is back (fractional). */
 export type TakeResult = { ok: true; retryAfter: 0 } | { ok: false; retryAfter: number };

@@ -1,25 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
+import { chooseSubprotocol, decodeClientFrame, OutgoingFrame, type Wire, wireOf } from "../contracts/frame-codec";
 import { SendMessageRequest, TypingFrame } from "../contracts/messages";
 import type { SessionData } from "../contracts/sessions";
 import { CloseCodes, MAX_FRAME_BYTES } from "../contracts/ws";
-import { config, type RateBucket } from "../workers/config";
-import type { Bindings } from "../workers/env";
-import { type AuthContext, sessionState } from "../workers/lib/auth";
-import { chooseSubprotocol, decodeClientFrame, OutgoingFrame, type Wire, wireOf } from "../workers/lib/frame-codec";
-import { IDENTITY_HEADER } from "../workers/lib/identity";
-import { conversationFor, PeerStubs } from "../workers/services/hubs";
-import { resolveConversationId } from "../workers/services/messaging";
-import { notificationFrame } from "../workers/services/notify";
-import {
-	conversationIdsOf,
-	isVisible,
-	type SessionRow,
-	sessionOrder,
-	toSession,
-	unreadOf,
-} from "../workers/services/session-index";
+import { conversationIdsOf } from "../db/conversations";
+import { sessionState } from "../db/device-sessions";
+import { config, type RateBucket } from "../domain/config";
+import type { Bindings } from "../domain/env";
+import { type AuthContext, IDENTITY_HEADER } from "../domain/identity";
+import { resolveConversationId } from "../domain/messaging";
+import type { ConversationSummary, FanoutMessage, FanoutResult, SendResult } from "../domain/messaging-types";
+import { isVisible, type SessionRow, sessionOrder, toSession, unreadOf } from "../domain/session-rows";
+import { notificationFrame } from "../platform/notify";
+import { conversationFor, PeerStubs } from "../platform/stubs";
 import type { SendInput } from "./conversation";
-import type { ConversationSummary, FanoutMessage, FanoutResult, SendResult } from "./messaging-types";
 import { RateLimiter, type TakeResult } from "./rate-limits";
 
 /** What each hibernated socket remembers about itself. */

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AnyChatClient, type Message, type RealtimeClient, type SocketConstructor } from "../client";
+import { decodeClientFrame } from "../contracts/frame-codec";
 import { privateConversationId } from "../contracts/ids";
-import { decodeClientFrame } from "../workers/lib/frame-codec";
 import { type DevServer, LOAD_VARS, startDevServer } from "./server";
 
 const PER_USER = 200;

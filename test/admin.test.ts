@@ -1,10 +1,10 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { addMessageCount } from "../db/stats";
 import { app } from "../workers/app";
 import { operations } from "../workers/lib/openapi";
 import { verifyPassword } from "../workers/lib/password";
 import { ensureBootstrapAdmin } from "../workers/services/admin-auth";
-import { addMessageCount } from "../workers/services/stats";
 import { BASE, call, fails, ok } from "./fixtures/api";
 import { makeGroup } from "./fixtures/social";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";

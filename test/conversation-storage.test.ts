@@ -1,7 +1,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { sequenceOfMessageId } from "../domain/message-format";
 import { IDEMPOTENCY_WINDOW } from "../durable-objects/conversation";
-import { sequenceOfMessageId } from "../workers/services/message-format";
 import { fails, ok } from "./fixtures/api";
 import { chatUser, closeAll, localId, newIn, say, sendWs } from "./fixtures/chat";
 import { makeFriends, makeGroup } from "./fixtures/social";

@@ -1,9 +1,10 @@
 import { createScheduledController, env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { extractFileIds } from "../domain/file-refs";
 import { app } from "../workers/app";
 import worker from "../workers/index";
 import { operations } from "../workers/lib/openapi";
-import { extractFileIds, signedFileUrl } from "../workers/services/files";
+import { signedFileUrl } from "../workers/services/files";
 import { call, fails, ok } from "./fixtures/api";
 import { newIn, sendWs } from "./fixtures/chat";
 import { makeFriends, makeGroup } from "./fixtures/social";

@@ -1,8 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { getConfigValue } from "../db/system-config";
 import { app } from "../workers/app";
 import { groupsChangedSince } from "../workers/services/groups";
-import { getConfigValue } from "../workers/services/system-config";
 import { BASE, fails, ok } from "./fixtures/api";
 import { makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";

@@ -1,7 +1,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { utcDay } from "../domain/time";
 import type { Conversation } from "../durable-objects/conversation";
-import { utcDay } from "../workers/services/stats";
 import { superadminToken } from "./fixtures/admin";
 import { ok } from "./fixtures/api";
 import { chatUser, closeAll, localId, say } from "./fixtures/chat";

@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { privateConversationId } from "../contracts/ids";
-import { CONFIG_KEYS } from "../workers/services/system-config";
+import { CONFIG_KEYS } from "../domain/system-config";
 import { call, fails, ok } from "./fixtures/api";
 import { chatUser, closeAll, isNew, localId, newIn, sendWs, text } from "./fixtures/chat";
 import { makeFriends, makeGroup } from "./fixtures/social";

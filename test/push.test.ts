@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { pushIfOffline } from "../workers/push/jobs";
+import { pushIfOffline } from "../platform/push-jobs";
 import { ok } from "./fixtures/api";
 import { chatUser, closeAll, newIn, sendWs } from "./fixtures/chat";
 import { makeGroup } from "./fixtures/social";

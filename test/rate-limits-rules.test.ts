@@ -1,8 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { config, RATE_BUCKETS, type RateLimits } from "../domain/config";
+import type { Bindings } from "../domain/env";
 import { RateLimiter, retryAfterSeconds } from "../durable-objects/rate-limits";
-import { config, RATE_BUCKETS, type RateLimits } from "../workers/config";
-import type { Bindings } from "../workers/env";
 
 // The real defaults and the refill arithmetic, on a clock the test moves (no sleeping). The
 // end-to-end refusals through the routes and sockets are in rate-limits.test.ts (limits project).

@@ -1,7 +1,7 @@
 import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { config } from "../workers/config";
-import { hubFor } from "../workers/services/hubs";
+import { config } from "../domain/config";
+import { hubFor } from "../platform/stubs";
 import { enforceRateLimit } from "../workers/services/rate-limits";
 import { BASE, call, fails, ok } from "./fixtures/api";
 import { localId, text } from "./fixtures/chat";

@@ -1,8 +1,8 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { jwtVerify } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Bindings } from "../domain/env";
 import { app } from "../workers/app";
-import type { Bindings } from "../workers/env";
 import { operations } from "../workers/lib/openapi";
 import { API_CSP } from "../workers/lib/security-headers";
 import { BASE, call, ok } from "./fixtures/api";

@@ -2,10 +2,10 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { decodeServerFrame, encodeClientFrame, encodeServerFrame, notificationCase } from "../contracts/frame-codec";
 import { ServerFrameSchema } from "../contracts/proto/gen/anychat/v1/frame_pb";
 import { ClientFrames } from "../contracts/ws";
 import { UserHub } from "../durable-objects/user-hub";
-import { decodeServerFrame, encodeClientFrame, encodeServerFrame, notificationCase } from "../workers/lib/frame-codec";
 import { ok } from "./fixtures/api";
 import { isNew, localId, sendWs, text } from "./fixtures/chat";
 import { makeFriends } from "./fixtures/social";

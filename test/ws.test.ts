@@ -1,6 +1,6 @@
 import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { IDENTITY_HEADER } from "../workers/lib/identity";
+import { IDENTITY_HEADER } from "../domain/identity";
 import { BASE, ok } from "./fixtures/api";
 import { claimsOf, expiredCopy } from "./fixtures/tokens";
 import { loginDevice, registerUser } from "./fixtures/users";

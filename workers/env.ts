@@ -1,36 +1,5 @@
-import type { AuthContext } from "./lib/auth";
-
-/** Secrets and optional settings that `wrangler types` cannot see (they live in .dev.vars / wrangler secret). */
-export interface Secrets {
-	JWT_SECRET?: string;
-	CORS_ORIGINS?: string;
-	LOGIN_MAX_FAILURES?: string;
-	LOGIN_WINDOW_SECONDS?: string;
-	GROUP_MAX_MEMBERS?: string;
-	/** A UserHub with at least this many conversations keeps a checkpoint of its list (user-hub.ts). */
-	HUB_CHECKPOINT_SESSIONS?: string;
-	/** HMAC key of the Worker's signed file URLs. */
-	FILES_URL_SECRET?: string;
-	/** When all three R2 S3 settings are set, upload/download URLs are real R2 presigned URLs. */
-	R2_ACCOUNT_ID?: string;
-	R2_ACCESS_KEY_ID?: string;
-	R2_SECRET_ACCESS_KEY?: string;
-	/** Bucket name for presigned URLs (default anychat-files, as in wrangler.toml). */
-	R2_BUCKET_NAME?: string;
-	LIVEKIT_API_KEY?: string;
-	LIVEKIT_API_SECRET?: string;
-	LIVEKIT_URL?: string;
-	ADMIN_JWT_SECRET?: string;
-	ADMIN_BOOTSTRAP_PASSWORD?: string;
-	/** Offline push providers (optional; without them pushes go to the log provider). */
-	FCM_PROJECT_ID?: string;
-	FCM_ACCESS_TOKEN?: string;
-	APNS_BEARER_TOKEN?: string;
-	APNS_TOPIC?: string;
-	APNS_HOST?: string;
-}
-
-export type Bindings = Env & Secrets;
+import type { Bindings } from "../domain/env";
+import type { AuthContext } from "../domain/identity";
 
 export interface AppEnv {
 	Bindings: Bindings;

@@ -1,7 +1,7 @@
+import type { Bindings } from "../domain/env";
+import type { PushJob } from "../platform/push-jobs";
 import { app } from "./app";
-import type { Bindings } from "./env";
 import { consumePush } from "./push/consumer";
-import type { PushJob } from "./push/jobs";
 import { cleanupExpiredFiles } from "./services/files";
 
 export { CallTimer } from "../durable-objects/call-timer";

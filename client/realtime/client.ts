@@ -13,11 +13,11 @@ export type RealtimeStatus = "idle" | "connecting" | "syncing" | "live" | "waiti
 /** The encoding of the live channel: JSON text frames (`anychat`) or protobuf binary frames (`anychat.pb`). */
 export type WireFormat = "json" | "pb";
 
-type Codec = typeof import("../../workers/lib/frame-codec");
+type Codec = typeof import("../../contracts/frame-codec");
 let codec: Promise<Codec> | null = null;
 /** The server's own codec, loaded only by a client that asks for protobuf (bundlers split it off). */
 const loadCodec = () => {
-	codec ??= import("../../workers/lib/frame-codec");
+	codec ??= import("../../contracts/frame-codec");
 	return codec;
 };
 

@@ -1,9 +1,9 @@
 import { isPrivateConversationId, privatePeers } from "../../contracts/ids";
 import { SendCodes } from "../../contracts/messages";
-import type { Bindings } from "../../workers/env";
-import { loadGroupSnapshot, loadPrivateSnapshot } from "../../workers/services/conversation-sync";
-import type { ConversationKind } from "../messaging-types";
-import type { MemberCopy, MemberSnapshot, PrivateSnapshot } from "./members";
+import { loadGroupSnapshot, loadPrivateSnapshot } from "../../db/conversations";
+import type { Bindings } from "../../domain/env";
+import type { ConversationKind, MemberSnapshot, PrivateSnapshot } from "../../domain/messaging-types";
+import type { MemberCopy } from "./members";
 
 export type Access = { ok: true; kind: ConversationKind } | { ok: false; code: number; message: string };
 

@@ -1,6 +1,7 @@
-import type { Bindings } from "../../workers/env";
-import { addMessageCounts, utcDay } from "../../workers/services/stats";
-import { COUNT_FLUSH_JITTER_MS, COUNT_FLUSH_MS } from "../messaging-types";
+import { addMessageCounts } from "../../db/stats";
+import type { Bindings } from "../../domain/env";
+import { COUNT_FLUSH_JITTER_MS, COUNT_FLUSH_MS } from "../../domain/messaging-types";
+import { utcDay } from "../../domain/time";
 import type { MessageStore } from "./message-store";
 import type { ReadPositions } from "./reads";
 import { type Bookkeeping, hasLegacyUncounted } from "./storage";

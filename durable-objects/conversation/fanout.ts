@@ -1,10 +1,16 @@
 import type { MessageData } from "../../contracts/messages";
-import type { Bindings } from "../../workers/env";
-import { enqueuePush, type PushJob, pushJob } from "../../workers/push/jobs";
-import { mayReferenceFiles, recordFileReferences } from "../../workers/services/files";
-import type { PeerStubs } from "../../workers/services/hubs";
-import { notificationFrame } from "../../workers/services/notify";
-import type { ConversationKind, ConversationSummary, FanoutMessage, MessageNewData } from "../messaging-types";
+import { recordFileReferences } from "../../db/files";
+import type { Bindings } from "../../domain/env";
+import { mayReferenceFiles } from "../../domain/file-refs";
+import type {
+	ConversationKind,
+	ConversationSummary,
+	FanoutMessage,
+	MessageNewData,
+} from "../../domain/messaging-types";
+import { notificationFrame } from "../../platform/notify";
+import { enqueuePush, type PushJob, pushJob } from "../../platform/push-jobs";
+import type { PeerStubs } from "../../platform/stubs";
 import type { MemberCopy } from "./members";
 import { lastRowOf } from "./message-store";
 import type { SenderCards } from "./sender-cards";

@@ -1,16 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
 import { type MessageData, SendCodes } from "../../contracts/messages";
-import type { Bindings } from "../../workers/env";
-import { hubFor, PeerStubs } from "../../workers/services/hubs";
-import { previewOf } from "../../workers/services/message-format";
-import { notify } from "../../workers/services/notify";
-import { getConfigValue } from "../../workers/services/system-config";
-import type { ConversationKind, ConversationSummary, SendInput, SendResult } from "../messaging-types";
+import { getConfigValue } from "../../db/system-config";
+import type { Bindings } from "../../domain/env";
+import { previewOf } from "../../domain/message-format";
+import type {
+	ConversationKind,
+	ConversationSummary,
+	MemberSnapshot,
+	PrivateSnapshot,
+	SendInput,
+	SendResult,
+} from "../../domain/messaging-types";
+import { notify } from "../../platform/notify";
+import { hubFor, PeerStubs } from "../../platform/stubs";
 import { type Access, accessOf, ensureSynced } from "./access";
 import { CountFlush } from "./count-flush";
 import { Fanout, type Outgoing, SMALL_GROUP_LIMIT } from "./fanout";
 import { IDEMPOTENCY_WINDOW, IdempotencyWindow } from "./idempotency";
-import { MemberCopy, type MemberSnapshot, type PrivateSnapshot } from "./members";
+import { MemberCopy } from "./members";
 import { lastRowOf, MessageStore, rowToMessage } from "./message-store";
 import { ReadPositions } from "./reads";
 import { storeOne } from "./send";
@@ -18,8 +25,7 @@ import { fail, storedFingerprint, targetFor } from "./send-rules";
 import { SenderCards } from "./sender-cards";
 import { Bookkeeping, type MessageRow, migrateStorage } from "./storage";
 
-export type { SendInput } from "../messaging-types";
-export type { ConversationMember, MemberSnapshot, PrivateSnapshot } from "./members";
+export type { ConversationMember, MemberSnapshot, PrivateSnapshot, SendInput } from "../../domain/messaging-types";
 export { IDEMPOTENCY_WINDOW, SMALL_GROUP_LIMIT };
 
 type Refusal = { ok: false; code: number; message: string };

@@ -1,24 +1,4 @@
-import type { ConversationKind } from "../messaging-types";
-
-export interface ConversationMember {
-	userId: string;
-	role: "owner" | "admin" | "member";
-	muted: boolean;
-}
-
-export interface MemberSnapshot {
-	groupId: string;
-	members: ConversationMember[];
-	groupMuted: boolean;
-	dissolved: boolean;
-}
-
-export interface PrivateSnapshot {
-	conversationId: string;
-	users: [string, string];
-	/** 0 when the pair may chat, else the business code a send is refused with (30114/30117). */
-	code: number;
-}
+import type { ConversationKind, ConversationMember } from "../../domain/messaging-types";
 
 /**
  * The object's copy of who is in the conversation (`members`) and what it is (`meta`: kind,

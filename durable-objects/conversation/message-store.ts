@@ -1,6 +1,6 @@
 import type { MessageData } from "../../contracts/messages";
-import { sequenceOfMessageId } from "../../workers/services/message-format";
-import type { ConversationKind } from "../messaging-types";
+import { sequenceOfMessageId } from "../../domain/message-format";
+import type { ConversationKind } from "../../domain/messaging-types";
 import { IDEMPOTENCY_WINDOW, type KeyedRow } from "./idempotency";
 import type { MessageRow } from "./storage";
 

@@ -1,7 +1,7 @@
 import { privatePeers } from "../../contracts/ids";
 import { MAX_CONTENT_BYTES, SendCodes } from "../../contracts/messages";
-import { resolveContentType, utf8Length } from "../../workers/services/message-format";
-import type { ConversationKind, SendInput, SendResult } from "../messaging-types";
+import { resolveContentType, utf8Length } from "../../domain/message-format";
+import type { ConversationKind, SendInput, SendResult } from "../../domain/messaging-types";
 import { payloadFingerprint } from "./idempotency";
 import type { MemberCopy } from "./members";
 import type { MessageRow } from "./storage";

@@ -1,6 +1,6 @@
 import { type MessageData, SendCodes } from "../../contracts/messages";
-import { newMessageId, previewOf } from "../../workers/services/message-format";
-import type { ConversationKind, SendInput, SendResult } from "../messaging-types";
+import { newMessageId, previewOf } from "../../domain/message-format";
+import type { ConversationKind, SendInput, SendResult } from "../../domain/messaging-types";
 import type { Outgoing } from "./fanout";
 import type { IdempotencyWindow } from "./idempotency";
 import type { MemberCopy } from "./members";

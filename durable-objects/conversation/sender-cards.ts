@@ -1,4 +1,5 @@
-import type { Bindings } from "../../workers/env";
+import { nicknameAndAvatar } from "../../db/users";
+import type { Bindings } from "../../domain/env";
 
 /** Sender cards (nickname/avatar) are re-read from D1 at most this often per sender. */
 const CARD_TTL_MS = 5 * 60 * 1000;
@@ -15,9 +16,7 @@ export class SenderCards {
 	async fetch(userId: string): Promise<SenderCard> {
 		const cached = this.cards.get(userId);
 		if (cached && Date.now() - cached.at < CARD_TTL_MS) return cached;
-		const row = await this.env.DB.prepare("SELECT nickname, avatar FROM users WHERE id = ?")
-			.bind(userId)
-			.first<{ nickname: string; avatar: string }>();
+		const row = await nicknameAndAvatar(this.env, userId);
 		return { nickname: row?.nickname ?? "", avatar: row?.avatar ?? "", at: Date.now() };
 	}
 

@@ -6,8 +6,8 @@ import { join, relative } from "node:path";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { notificationCase } from "../../contracts/frame-codec";
 import { Notifications } from "../../contracts/notifications";
-import { notificationCase } from "../../workers/lib/frame-codec";
 import { SendFrameFields } from "./proto-pairs";
 
 const protoDir = new URL("../../contracts/proto/", import.meta.url).pathname;

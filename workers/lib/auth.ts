@@ -1,6 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import type { AppEnv, Bindings } from "../env";
+import { sessionState } from "../../db/device-sessions";
+import type { Bindings } from "../../domain/env";
+import type { AuthContext } from "../../domain/identity";
+import { now } from "../../domain/time";
+import type { AppEnv } from "../env";
 import { Codes, forbidden, unauthorized } from "./errors";
 import { jwtKey } from "./secrets";
 import { withMeta } from "./validate";
@@ -16,16 +20,6 @@ export interface TokenClaims {
 	sid: string;
 	jti: string;
 }
-
-/** Who is calling, as verified by the Worker. Durable Objects trust only this. */
-export interface AuthContext {
-	userId: string;
-	deviceId: string;
-	deviceType: string;
-	sessionId: string;
-}
-
-export const now = () => Math.floor(Date.now() / 1000);
 
 export async function signToken(env: Bindings, claims: TokenClaims, ttlSeconds: number): Promise<string> {
 	const iat = now();
@@ -100,23 +94,6 @@ export async function authenticate(env: Bindings, token: string, opts: { exact?:
 	if (state === "ended") throw unauthorized("session has ended; log in again", Codes.TokenInvalid);
 	if (state === "disabled") throw forbidden("account is disabled", Codes.AccountDisabled);
 	return { userId: claims.userId, deviceId: claims.deviceId, deviceType: claims.deviceType, sessionId: claims.sid };
-}
-
-/** Whether a device session may still act: "active", "ended" (revoked or unknown) or "disabled" (account). */
-export async function sessionState(
-	env: Bindings,
-	userId: string,
-	sessionId: string,
-): Promise<"active" | "ended" | "disabled"> {
-	const row = await env.DB.prepare(
-		`SELECT s.revoked_at AS revokedAt, u.status AS status
-		   FROM device_sessions s JOIN users u ON u.id = s.user_id
-		  WHERE s.id = ? AND s.user_id = ?`,
-	)
-		.bind(sessionId, userId)
-		.first<{ revokedAt: number | null; status: number }>();
-	if (!row || row.revokedAt !== null) return "ended";
-	return row.status === 1 ? "active" : "disabled";
 }
 
 /** `Authorization: Bearer <accessToken>` on every protected route. */

@@ -1,5 +1,5 @@
-import { isProduction } from "../config";
-import type { Bindings } from "../env";
+import { isProduction } from "../../domain/config";
+import type { Bindings } from "../../domain/env";
 import { ApiError } from "./errors";
 
 const MIN_SECRET_BYTES = 32;

@@ -1,8 +1,8 @@
-import type { Bindings } from "../env";
-import { now } from "../lib/auth";
-import { hubFor } from "../services/hubs";
-import { notify } from "../services/notify";
-import type { PushJob } from "./jobs";
+import type { Bindings } from "../../domain/env";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
+import type { PushJob } from "../../platform/push-jobs";
+import { hubFor } from "../../platform/stubs";
 import { providerFor } from "./providers";
 
 /** Body text when the user turned message previews off. */

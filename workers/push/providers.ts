@@ -1,4 +1,4 @@
-import type { Bindings } from "../env";
+import type { Bindings } from "../../domain/env";
 
 export interface PushMessage {
 	title: string;

@@ -20,8 +20,11 @@ import {
 	UpdateConfigRequest,
 } from "../../contracts/admin";
 import { IdParam, PageQuery } from "../../contracts/common";
-import { now } from "../lib/auth";
-import { ok } from "../lib/envelope";
+import { forgetConfigCache, storedConfig } from "../../db/system-config";
+import { ok } from "../../domain/envelope";
+import { CONFIG_KEYS, type ConfigKey, checkConfigValue, configDefault, isConfigKey } from "../../domain/system-config";
+import { now, utcDay } from "../../domain/time";
+import { notify } from "../../platform/notify";
 import { badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
 import { fetchPage, pageOut } from "../lib/paging";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
@@ -38,18 +41,8 @@ import {
 } from "../services/admin-auth";
 import { dissolveGroup, loadGroup } from "../services/groups";
 import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "../services/login-throttle";
-import { notify } from "../services/notify";
 import { endSessions } from "../services/sessions-auth";
-import { countOnlineUsers, utcDay } from "../services/stats";
-import {
-	CONFIG_KEYS,
-	type ConfigKey,
-	checkConfigValue,
-	configDefault,
-	forgetConfigCache,
-	isConfigKey,
-	storedConfig,
-} from "../services/system-config";
+import { countOnlineUsers } from "../services/stats";
 
 export const admin = new Hono<AdminEnv>();
 

@@ -8,15 +8,16 @@ import {
 	RegisterRequest,
 	TokenPair,
 } from "../../contracts/auth";
-import { config } from "../config";
+import { config } from "../../domain/config";
+import { ok } from "../../domain/envelope";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
 import type { AppEnv } from "../env";
-import { now, requireUser, verifyToken } from "../lib/auth";
-import { ok } from "../lib/envelope";
+import { requireUser, verifyToken } from "../lib/auth";
 import { ApiError, badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
 import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "../services/login-throttle";
-import { notify } from "../services/notify";
 import {
 	activeDeviceSessions,
 	closeReplacedSessions,

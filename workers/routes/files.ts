@@ -14,26 +14,25 @@ import {
 	UploadTokenRequest,
 	UploadTokenResponse,
 } from "../../contracts/files";
+import { canReadFile, type FileRow, getFileRow } from "../../db/files";
+import { errorBody, ok } from "../../domain/envelope";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
 import type { AppEnv } from "../env";
-import { now, requireUser } from "../lib/auth";
+import { requireUser } from "../lib/auth";
 import { refuseOtherMethods } from "../lib/collections";
-import { errorBody, ok } from "../lib/envelope";
 import { badRequest, Codes, notFound } from "../lib/errors";
 import { fetchPage, pageOut } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import {
 	baseMime,
-	canReadFile,
-	type FileRow,
 	FileStatus,
-	getFileRow,
 	newFileId,
 	signedFileUrl,
 	storageKey,
 	UPLOAD_URL_TTL,
 	verifyBlobSignature,
 } from "../services/files";
-import { notify } from "../services/notify";
 import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 
 export const files = new Hono<AppEnv>();

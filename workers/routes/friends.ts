@@ -14,19 +14,20 @@ import {
 	SendFriendRequestResponse,
 	UpdateRemarkRequest,
 } from "../../contracts/friends";
+import { areFriends, blockedEitherWay } from "../../db/relations";
+import { ok } from "../../domain/envelope";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
+import { pushIfOffline } from "../../platform/push-jobs";
 import type { AppEnv } from "../env";
-import { now, requireUser } from "../lib/auth";
+import { requireUser } from "../lib/auth";
 import { refuseOtherMethods } from "../lib/collections";
-import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { fetchPage, pageOut } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
-import { pushIfOffline } from "../push/jobs";
 import { syncPrivateConversation } from "../services/conversation-sync";
 import { befriendStatements, listFriends, touchFriendshipStatement } from "../services/friends";
-import { notify } from "../services/notify";
 import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
-import { areFriends, blockedEitherWay } from "../services/relations";
 import { cardOf, userCards } from "../services/users";
 
 export const friends = new Hono<AppEnv>();

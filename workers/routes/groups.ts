@@ -22,14 +22,18 @@ import {
 	TransferRequest,
 	UpdateGroupRequest,
 } from "../../contracts/groups";
-import type { AppEnv, Bindings } from "../env";
-import { now, requireUser } from "../lib/auth";
+import { getConfigValue } from "../../db/system-config";
+import type { Bindings } from "../../domain/env";
+import { ok } from "../../domain/envelope";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
+import { pushIfOffline } from "../../platform/push-jobs";
+import type { AppEnv } from "../env";
+import { requireUser } from "../lib/auth";
 import { refuseOtherMethods } from "../lib/collections";
-import { ok } from "../lib/envelope";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
-import { pushIfOffline } from "../push/jobs";
 import { syncGroupConversation } from "../services/conversation-sync";
 import {
 	addMemberStatement,
@@ -47,9 +51,7 @@ import {
 	notifyGroup,
 	recountStatement,
 } from "../services/groups";
-import { notify } from "../services/notify";
 import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
-import { getConfigValue } from "../services/system-config";
 import { cardOf, userCards } from "../services/users";
 
 export const groups = new Hono<AppEnv>();

@@ -9,13 +9,14 @@ import {
 	SendCodes,
 	SendMessageRequest,
 } from "../../contracts/messages";
+import { ok } from "../../domain/envelope";
+import { utf8Length } from "../../domain/message-format";
+import { resolveConversationId } from "../../domain/messaging";
+import { conversationFor } from "../../platform/stubs";
 import type { AppEnv } from "../env";
 import { requireUser } from "../lib/auth";
-import { ok } from "../lib/envelope";
 import { doc, validate } from "../lib/validate";
-import { conversationFor } from "../services/hubs";
-import { utf8Length } from "../services/message-format";
-import { apiErrorOf, conversationOfMessage, resolveConversationId } from "../services/messaging";
+import { apiErrorOf, conversationOfMessage } from "../services/messaging";
 import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 
 /** Message operations beyond the WebSocket (paths of later upstream versions, camelCase). */

@@ -14,27 +14,23 @@ import {
 	MeetingRoom,
 	RtcPageQuery,
 } from "../../contracts/rtc";
+import { type CallRow, getCall, transitionCall } from "../../db/calls";
+import { blockedEitherWay } from "../../db/relations";
+import { getConfigValue } from "../../db/system-config";
+import { ok } from "../../domain/envelope";
+import { now } from "../../domain/time";
+import { notifyCallStatus } from "../../platform/call-status";
+import { notify } from "../../platform/notify";
+import { pushIfOffline } from "../../platform/push-jobs";
+import { callTimerFor } from "../../platform/stubs";
 import type { AppEnv } from "../env";
-import { now, requireUser } from "../lib/auth";
-import { ok } from "../lib/envelope";
+import { requireUser } from "../lib/auth";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { fetchPage, pageOut } from "../lib/paging";
 import { hashPassword, verifyPassword } from "../lib/password";
 import { doc, validate } from "../lib/validate";
-import { pushIfOffline } from "../push/jobs";
-import {
-	type CallRow,
-	callOut,
-	callTimerFor,
-	getCall,
-	notifyCallStatus,
-	STALE_CONNECTED_SECONDS,
-	transitionCall,
-} from "../services/calls";
+import { callOut, STALE_CONNECTED_SECONDS } from "../services/calls";
 import { livekitToken, livekitUrl } from "../services/livekit";
-import { notify } from "../services/notify";
-import { blockedEitherWay } from "../services/relations";
-import { getConfigValue } from "../services/system-config";
 
 export const rtc = new Hono<AppEnv>();
 

@@ -12,12 +12,12 @@ import {
 	SessionListQuery,
 	UnreadTotal,
 } from "../../contracts/sessions";
+import { ok } from "../../domain/envelope";
+import { conversationFor, hubFor } from "../../platform/stubs";
 import type { AppEnv } from "../env";
 import { requireUser } from "../lib/auth";
-import { ok } from "../lib/envelope";
 import { notFound } from "../lib/errors";
 import { doc, validate } from "../lib/validate";
-import { conversationFor, hubFor } from "../services/hubs";
 import { apiErrorOf } from "../services/messaging";
 
 /** A user's conversation list, held by their UserHub; session ID = conversation ID. */

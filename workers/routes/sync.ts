@@ -8,13 +8,15 @@ import {
 	SyncRequest,
 	SyncResponse,
 } from "../../contracts/sync";
-import type { AppEnv, Bindings } from "../env";
-import { now, requireUser } from "../lib/auth";
-import { ok } from "../lib/envelope";
+import type { Bindings } from "../../domain/env";
+import { ok } from "../../domain/envelope";
+import { resolveConversationId } from "../../domain/messaging";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
+import { conversationFor, hubFor } from "../../platform/stubs";
+import type { AppEnv } from "../env";
+import { requireUser } from "../lib/auth";
 import { doc, validate } from "../lib/validate";
-import { conversationFor, hubFor } from "../services/hubs";
-import { resolveConversationId } from "../services/messaging";
-import { notify } from "../services/notify";
 import { socialChangesSince } from "../services/sync-social";
 
 export const sync = new Hono<AppEnv>();

@@ -16,15 +16,17 @@ import {
 	UserSearchResponse,
 	UserSettings,
 } from "../../contracts/users";
-import type { AppEnv, Bindings } from "../env";
-import { now, requireUser } from "../lib/auth";
-import { ok } from "../lib/envelope";
+import { relationFlags } from "../../db/relations";
+import type { Bindings } from "../../domain/env";
+import { ok } from "../../domain/envelope";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
+import type { AppEnv } from "../env";
+import { requireUser } from "../lib/auth";
 import { badRequest, Codes, notFound } from "../lib/errors";
 import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
 import { notifyFriendsOfProfileChange } from "../services/friends";
-import { notify } from "../services/notify";
-import { relationFlags } from "../services/relations";
 import {
 	checkNickname,
 	getUserRow,

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { IDENTITY_HEADER } from "../../domain/identity";
+import { hubFor } from "../../platform/stubs";
 import type { AppEnv } from "../env";
 import { authenticate } from "../lib/auth";
 import { ApiError, unauthorized } from "../lib/errors";
-import { IDENTITY_HEADER } from "../lib/identity";
 import { doc, validate, withMeta } from "../lib/validate";
-import { hubFor } from "../services/hubs";
 
 export const ws = new Hono<AppEnv>();
 

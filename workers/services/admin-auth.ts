@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { AdminRole } from "../../contracts/admin";
-import { isProduction } from "../config";
-import type { Bindings } from "../env";
-import { now } from "../lib/auth";
+import { isProduction } from "../../domain/config";
+import type { Bindings } from "../../domain/env";
+import { now } from "../../domain/time";
 import { Codes, forbidden, unauthorized } from "../lib/errors";
 import { hashPassword } from "../lib/password";
 import { adminJwtKey } from "../lib/secrets";

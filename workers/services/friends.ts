@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import type { Friend } from "../../contracts/friends";
 import type { NotificationData } from "../../contracts/notifications";
-import type { Bindings } from "../env";
-import { notify } from "./notify";
+import type { Bindings } from "../../domain/env";
+import { notify } from "../../platform/notify";
 
 type FriendOut = z.infer<typeof Friend>;
 

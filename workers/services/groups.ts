@@ -1,11 +1,11 @@
 import type { z } from "zod";
 import type { Group, GroupListItem } from "../../contracts/groups";
 import type { NotificationData, NotificationType } from "../../contracts/notifications";
-import type { Bindings } from "../env";
-import { now } from "../lib/auth";
+import type { Bindings } from "../../domain/env";
+import { now } from "../../domain/time";
+import { notify } from "../../platform/notify";
 import { Codes, forbidden, notFound } from "../lib/errors";
 import { syncGroupConversation } from "./conversation-sync";
-import { notify } from "./notify";
 
 export type Role = "owner" | "admin" | "member";
 type GroupOut = z.infer<typeof Group>;

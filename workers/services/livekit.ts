@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
-import { isProduction } from "../config";
-import type { Bindings } from "../env";
-import { now } from "../lib/auth";
+import { isProduction } from "../../domain/config";
+import type { Bindings } from "../../domain/env";
+import { now } from "../../domain/time";
 import { ApiError, Codes } from "../lib/errors";
 import { secretKey } from "../lib/secrets";
 

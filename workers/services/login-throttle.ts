@@ -1,6 +1,6 @@
-import { config } from "../config";
-import type { Bindings } from "../env";
-import { now } from "../lib/auth";
+import { config } from "../../domain/config";
+import type { Bindings } from "../../domain/env";
+import { now } from "../../domain/time";
 import { tooManyRequests } from "../lib/errors";
 
 /**

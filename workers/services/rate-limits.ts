@@ -1,7 +1,7 @@
-import { config, type RateBucket, rateLimitOff } from "../config";
-import type { Bindings } from "../env";
+import { config, type RateBucket, rateLimitOff } from "../../domain/config";
+import type { Bindings } from "../../domain/env";
+import { hubFor } from "../../platform/stubs";
 import { tooManyRequests } from "../lib/errors";
-import { hubFor } from "./hubs";
 
 const REFUSALS: Record<RateBucket, string> = {
 	message: "too many messages",

@@ -1,9 +1,10 @@
 import { CloseCodes } from "../../contracts/ws";
-import { config } from "../config";
-import type { Bindings } from "../env";
-import { forgetSessions, now, signToken } from "../lib/auth";
-import { hubFor } from "./hubs";
-import { notificationFrame } from "./notify";
+import { config } from "../../domain/config";
+import type { Bindings } from "../../domain/env";
+import { now } from "../../domain/time";
+import { notificationFrame } from "../../platform/notify";
+import { hubFor } from "../../platform/stubs";
+import { forgetSessions, signToken } from "../lib/auth";
 
 export interface IssuedTokens {
 	accessToken: string;

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Friend } from "../../contracts/friends";
 import type { GroupListItem } from "../../contracts/groups";
-import type { Bindings } from "../env";
+import type { Bindings } from "../../domain/env";
 import { friendsChangedSince } from "./friends";
 import { groupsChangedSince } from "./groups";
 

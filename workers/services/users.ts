@@ -1,4 +1,4 @@
-import type { Bindings } from "../env";
+import type { Bindings } from "../../domain/env";
 import { badRequest, Codes, conflict } from "../lib/errors";
 
 export interface UserRow {

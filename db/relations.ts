@@ -1,4 +1,4 @@
-import type { Bindings } from "../env";
+import type { Bindings } from "../domain/env";
 
 /** Friend-side business codes of the shared private-chat check. */
 export const RelationCodes = { UserBlocked: 30114, NotFriend: 30117 } as const;

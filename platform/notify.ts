@@ -1,7 +1,7 @@
-import type { NotificationData, NotificationType } from "../../contracts/notifications";
-import type { Bindings } from "../env";
-import { now } from "../lib/auth";
-import { hubFor } from "./hubs";
+import type { NotificationData, NotificationType } from "../contracts/notifications";
+import type { Bindings } from "../domain/env";
+import { now } from "../domain/time";
+import { hubFor } from "./stubs";
 
 export interface NotifyOptions {
 	/** Skip one device (the one that caused the change). */

@@ -1,9 +1,10 @@
-import type { Bindings } from "../env";
+import type { Bindings } from "../domain/env";
 
 /** The fixed naming scheme of the per-user and per-conversation objects. */
 export const hubFor = (env: Bindings, userId: string) => env.USER_HUB.getByName(`user:${userId}`);
 export const conversationFor = (env: Bindings, conversationId: string) =>
 	env.CONVERSATION.getByName(`conv:${conversationId}`);
+export const callTimerFor = (env: Bindings, callId: string) => env.CALL_TIMER.getByName(`call:${callId}`);
 
 type HubStub = ReturnType<typeof hubFor>;
 type ConversationStub = ReturnType<typeof conversationFor>;

@@ -1,4 +1,4 @@
-import type { Bindings } from "../env";
+import type { Bindings } from "../domain/env";
 
 /** Notification types that reach an offline user as a push (push.md). */
 export const PUSHABLE = [

@@ -1,4 +1,4 @@
-import type { Bindings } from "../env";
+import type { Bindings } from "./env";
 
 interface IntKey {
 	kind: "int";
@@ -74,23 +74,6 @@ export function checkConfigValue(
 	return { ok: true, value };
 }
 
-/** How long an isolate trusts its copy; other isolates see a change within this time. */
-const CACHE_MS = 15_000;
-let cached: { at: number; values: Map<string, string> } | undefined;
-
-export async function storedConfig(env: Bindings): Promise<Map<string, string>> {
-	if (cached && Date.now() - cached.at < CACHE_MS) return cached.values;
-	const rows = await env.DB.prepare("SELECT key, value FROM system_config").all<{ key: string; value: string }>();
-	const values = new Map(rows.results.map((r) => [r.key, r.value]));
-	cached = { at: Date.now(), values };
-	return values;
-}
-
-/** Called after a write, so this isolate sees the new value at once. */
-export const forgetConfigCache = () => {
-	cached = undefined;
-};
-
 /**
  * A setting's value when no admin has stored one: its deployment variable (`envDefault`) when that
  * is set and passes the key's rule, else the built-in default. Canonical string form.
@@ -103,17 +86,4 @@ export function configDefault(env: Bindings, key: ConfigKey): string {
 		if (checked.ok) return checked.value;
 	}
 	return String(rule.default);
-}
-
-/**
- * The current value of a setting. Precedence: the admin-stored value (PUT /admin/config/{key}),
- * then `configDefault` (deployment variable, then built-in default). Stored values come from a short
- * in-isolate cache, so a change applies without a redeploy.
- */
-export async function getConfigValue<K extends ConfigKey>(env: Bindings, key: K): Promise<ConfigValue<K>> {
-	const rule: IntKey | StringKey = CONFIG_KEYS[key];
-	const stored = (await storedConfig(env)).get(key);
-	const checked = stored === undefined ? undefined : checkConfigValue(key, stored);
-	const value = checked?.ok ? checked.value : configDefault(env, key);
-	return (rule.kind === "int" ? Number(value) : value) as ConfigValue<K>;
 }

@@ -70,3 +70,26 @@ export interface SendInput extends SendMessageInput {
 	/** The device the message came from; it gets the ack instead of `message.new`. */
 	originDevice: string | null;
 }
+
+/** A member of a conversation as the Conversation copies it from D1. */
+export interface ConversationMember {
+	userId: string;
+	role: "owner" | "admin" | "member";
+	muted: boolean;
+}
+
+/** D1's truth about a group, as a sync hands it to the Conversation. */
+export interface MemberSnapshot {
+	groupId: string;
+	members: ConversationMember[];
+	groupMuted: boolean;
+	dissolved: boolean;
+}
+
+/** Whether a private pair may chat, as a sync hands it to the Conversation. */
+export interface PrivateSnapshot {
+	conversationId: string;
+	users: [string, string];
+	/** 0 when the pair may chat, else the business code a send is refused with (30114/30117). */
+	code: number;
+}

@@ -1,4 +1,4 @@
-import { CONTENT_TYPE_ALIASES, CONTENT_TYPES, type ContentType } from "../../contracts/messages";
+import { CONTENT_TYPE_ALIASES, CONTENT_TYPES, type ContentType } from "../contracts/messages";
 
 /** Resolves a client contentType (string or README integer alias); `system` is server-only. */
 export function resolveContentType(value: string | number): ContentType | null {

@@ -9,11 +9,7 @@
  * JSON-shaped frame, so protobuf client frames are validated by the same zod schemas.
  */
 import { create, type DescField, type DescMessage, fromBinary, ScalarType, toBinary } from "@bufbuild/protobuf";
-import {
-	ClientFrameSchema,
-	NotificationSchema,
-	ServerFrameSchema,
-} from "../../contracts/proto/gen/anychat/v1/frame_pb";
+import { ClientFrameSchema, NotificationSchema, ServerFrameSchema } from "./proto/gen/anychat/v1/frame_pb";
 
 export const SUBPROTOCOL_JSON = "anychat";
 export const SUBPROTOCOL_PROTOBUF = "anychat.pb";

@@ -1,7 +1,5 @@
-import { privateConversationId } from "../../contracts/ids";
-import type { SessionData } from "../../contracts/sessions";
-import type { ConversationSummary } from "../../durable-objects/messaging-types";
-import type { Bindings } from "../env";
+import type { SessionData } from "../contracts/sessions";
+import type { ConversationSummary } from "./messaging-types";
 
 /** One row of a user's conversation list as the UserHub keeps it (flags stored; the rest derived from the Conversation). */
 export interface SessionRow extends ConversationSummary {
@@ -43,18 +41,3 @@ export const sessionOrder = (a: SessionRow, b: SessionRow) =>
 	b.lastMessageTime - a.lastMessageTime ||
 	(b.arrivedAt ?? 0) - (a.arrivedAt ?? 0) ||
 	(a.conversationId < b.conversationId ? -1 : 1);
-
-/**
- * Every conversation a user may have messages in, from D1 (friends, past and present, and
- * groups): only read when a UserHub rebuilds an index it lost before flushing — never per message.
- */
-export async function conversationIdsOf(env: Bindings, userId: string): Promise<string[]> {
-	const [friends, groups] = await env.DB.batch<{ id: string }>([
-		env.DB.prepare("SELECT friend_id AS id FROM friendships WHERE user_id = ?").bind(userId),
-		env.DB.prepare("SELECT group_id AS id FROM group_members WHERE user_id = ?").bind(userId),
-	]);
-	return [
-		...friends!.results.filter((r) => r.id !== userId).map((r) => privateConversationId(userId, r.id)),
-		...groups!.results.map((r) => r.id),
-	];
-}
