@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { PageQuery, pageOf, UnixSeconds } from "./common";
 
+/** Base path of the admin API in the gateway contract (C-HTTP: `/admin/...` under `/api/v1`). */
+export const ADMIN_BASE_PATH = "/api/v1/admin";
+/**
+ * The admin service's own base path (spec admin.md), which its tools call: an alias of
+ * ADMIN_BASE_PATH with the same routes, authentication, envelope, throttles and audit log.
+ */
+export const ADMIN_ALIAS_PATH = "/api/admin";
+
 export const ADMIN_ROLES = ["superadmin", "admin", "operator"] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 

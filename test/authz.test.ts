@@ -1,12 +1,14 @@
 import { env, SELF } from "cloudflare:test";
 import { decodeJwt, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_ALIAS_PATH, ADMIN_BASE_PATH } from "../contracts/admin";
 import { app } from "../workers/app";
 import { type Operation, operations } from "../workers/lib/openapi";
 import { superadminToken } from "./fixtures/admin";
 import { BASE, ok } from "./fixtures/api";
 import {
 	adminOf,
+	aliasOf,
 	disableUser,
 	fillPath,
 	PUBLIC_ROUTES,
@@ -14,6 +16,7 @@ import {
 	RESOURCE_ROUTES,
 	SUPERADMIN_ONLY,
 	TOKEN_TRANSPORT,
+	tableKey,
 } from "./fixtures/route-table";
 import { loginDevice, registerUser } from "./fixtures/users";
 
@@ -24,8 +27,22 @@ import { loginDevice, registerUser } from "./fixtures/users";
  * the inventory tests fail until they have the entries the matrix needs.
  */
 
-const ops = operations(app.routes);
+const served = operations(app.routes);
 const keyOf = (op: Pick<Operation, "method" | "path">) => `${op.method} ${op.path}`;
+/** The route's entry in the fixture tables (an admin alias route reads its ADMIN_BASE_PATH entry). */
+const entryKey = (op: Pick<Operation, "method" | "path">) => tableKey(keyOf(op));
+const atAlias = (op: Pick<Operation, "path">) => op.path.startsWith(`${ADMIN_ALIAS_PATH}/`);
+/**
+ * Every route once, and every admin route again at the alias base path, derived from its
+ * ADMIN_BASE_PATH route rather than read from the app: a route that answers at one base path
+ * only is a 404 where the matrix expects a refusal, and the inventory names it.
+ */
+const ops: Operation[] = served
+	.filter((op) => !atAlias(op))
+	.flatMap((op) => {
+		const alias = aliasOf(op.path);
+		return alias ? [op, { ...op, path: alias }] : [op];
+	});
 const isProtected = (op: Operation) => op.auth === "user" || op.auth === "admin";
 const protectedOps = ops.filter(isProtected);
 const userOps = protectedOps.filter((op) => op.auth === "user");
@@ -49,7 +66,7 @@ async function send(op: Operation, a: Attempt) {
 	const path = fillPath(op.path, params);
 	const headers: Record<string, string> = {};
 	let url = `${BASE}${path}${a.query ? `?${a.query}` : ""}`;
-	if (TOKEN_TRANSPORT[keyOf(op)] === "ws-query") {
+	if (TOKEN_TRANSPORT[entryKey(op)] === "ws-query") {
 		headers.Upgrade = "websocket";
 		const token = a.token ?? a.authorization?.replace(/^\S+ /, "");
 		if (token !== undefined) url += `?token=${encodeURIComponent(token)}`;
@@ -96,7 +113,7 @@ describe("route inventory", () => {
 
 	it("every route is protected or deliberately public", () => {
 		const unlisted = ops
-			.filter((op) => !isProtected(op) && op.auth !== "public" && !(keyOf(op) in PUBLIC_ROUTES))
+			.filter((op) => !isProtected(op) && op.auth !== "public" && !(entryKey(op) in PUBLIC_ROUTES))
 			.map(keyOf);
 		expect(
 			unlisted,
@@ -107,13 +124,22 @@ describe("route inventory", () => {
 	});
 
 	it("every route that names a resource has an entry in the resource table", () => {
-		const missing = ops.filter((op) => pathParams(op.path).length && !RESOURCE_ROUTES[keyOf(op)]).map(keyOf);
+		const missing = ops.filter((op) => pathParams(op.path).length && !RESOURCE_ROUTES[entryKey(op)]).map(keyOf);
 		expect(
 			missing,
 			"add an entry for each of these routes to RESOURCE_ROUTES in test/fixtures/route-table.ts: build the resource for one user with secret markers and say what a user without rights to it must get",
 		).toEqual([]);
 		const stale = Object.keys(RESOURCE_ROUTES).filter((k) => !ops.some((op) => keyOf(op) === k));
 		expect(stale, "RESOURCE_ROUTES names routes that no longer exist").toEqual([]);
+	});
+
+	it(`every admin route answers at both ${ADMIN_BASE_PATH} and ${ADMIN_ALIAS_PATH}`, () => {
+		const derived = ops.filter(atAlias).map(keyOf).sort();
+		expect(derived.length).toBeGreaterThan(10);
+		expect(
+			served.filter(atAlias).map(keyOf).sort(),
+			`the app serves at ${ADMIN_ALIAS_PATH} exactly the ${ADMIN_BASE_PATH} routes (mount both through workers/app.ts)`,
+		).toEqual(derived);
 	});
 });
 
@@ -231,23 +257,23 @@ describe("authentication matrix", () => {
 			expectRefused(await send(op, { token: disabled }), `${keyOf(op)} disabled`, [401, 403], [12102, 12105]);
 		}
 	});
-	it("refuses an operator on every superadmin-only route with 12106", async () => {
+	it("refuses an operator on every superadmin-only route with 12106, at both base paths", async () => {
 		const operator = (await adminOf("operator")).token;
 		for (const key of SUPERADMIN_ONLY) {
-			const op = adminOps.find((o) => keyOf(o) === key);
-			expect(op, `${key} is not an admin route`).toBeDefined();
-			expectRefused(await send(op!, { token: operator, body: {} }), key, [403], [12106]);
+			const found = adminOps.filter((o) => entryKey(o) === key);
+			expect(found.length, `${key}: an admin route at both base paths`).toBe(2);
+			for (const op of found) expectRefused(await send(op, { token: operator, body: {} }), keyOf(op), [403], [12106]);
 		}
 	});
 });
 
 describe("resource authorization", () => {
-	const withEntries = ops.filter((op) => RESOURCE_ROUTES[keyOf(op)]);
+	const withEntries = ops.filter((op) => RESOURCE_ROUTES[entryKey(op)]);
 
 	it.each(withEntries.map((op) => [keyOf(op), op] as const))(
 		"%s: a user without rights gets 403/404 and no byte of the resource",
 		async (key, op) => {
-			const entry = RESOURCE_ROUTES[key]!;
+			const entry = RESOURCE_ROUTES[entryKey(op)]!;
 			const owner = await registerUser();
 			const stranger = await registerUser();
 			const scenarios = await entry.scenarios(owner, stranger);

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ADMIN_ALIAS_PATH, ADMIN_BASE_PATH } from "../contracts/admin";
 import { config } from "../domain/config";
 import { errorBody } from "../domain/envelope";
 import type { AppEnv } from "./env";
@@ -51,13 +52,13 @@ app.use("*", async (c, next) => {
 	return c.json(errorBody(500, "server misconfigured"), 500);
 });
 
-app.use(
-	"/api/v1/*",
-	bodyLimit({
-		maxSize: MAX_BODY_BYTES,
-		onError: (c) => c.json(errorBody(413, "request body is larger than 1 MiB"), 413),
-	}),
-);
+const jsonBodyLimit = bodyLimit({
+	maxSize: MAX_BODY_BYTES,
+	onError: (c) => c.json(errorBody(413, "request body is larger than 1 MiB"), 413),
+});
+app.use("/api/v1/*", jsonBodyLimit);
+// The admin API's alias lies outside /api/v1 and takes the same limit.
+app.use(`${ADMIN_ALIAS_PATH}/*`, jsonBodyLimit);
 
 app.get("/health", (c) => c.json({ status: "ok", service: "gateway-service" }));
 
@@ -68,7 +69,9 @@ app.route("/api/v1/groups", groups);
 app.route("/api/v1/ws", ws);
 app.route("/api/v1/files", files);
 app.route("/api/v1/rtc", rtc);
-app.route("/api/v1/admin", admin);
+// The admin API at both base paths: one sub-app mounted twice, so both share every middleware,
+// handler, login throttle and audit entry; unknown paths under either reach notFound below.
+for (const base of [ADMIN_BASE_PATH, ADMIN_ALIAS_PATH]) app.route(base, admin);
 // Signed upload/download URLs of the Worker's own byte route (outside the 1 MiB JSON limit).
 app.route("/blob", blob);
 app.route("/api/v1/messages", messages);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ADMIN_ALIAS_PATH, ADMIN_BASE_PATH } from "../../contracts/admin";
 import { ErrorEnvelope } from "../../contracts/common";
 import { metaOf, type RouteMeta } from "./validate";
 
@@ -43,6 +44,7 @@ export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g,
 export function buildOpenApi(routes: readonly RouteEntry[], info: { title: string; version: string }) {
 	const paths: Record<string, Record<string, unknown>> = {};
 	for (const op of operations(routes)) {
+		// The admin alias (ADMIN_ALIAS_PATH) is not listed again: `tags` and `x-base-path-aliases` name it.
 		if (!op.path.startsWith("/api/v1")) continue;
 		const path = toOpenApiPath(op.path);
 		const parameters: unknown[] = [];
@@ -107,10 +109,16 @@ export function buildOpenApi(routes: readonly RouteEntry[], info: { title: strin
 		openapi: "3.1.0",
 		info: {
 			...info,
-			description:
-				"AnyChat Edge REST API. Every response under /api/v1 is the envelope {code, message, data}. Times are Unix seconds; keys are camelCase.",
+			description: `AnyChat Edge REST API. Every response under /api/v1 (and ${ADMIN_ALIAS_PATH}, the admin API's alias: see the admin tag) is the envelope {code, message, data}. Times are Unix seconds; keys are camelCase.`,
 		},
 		servers: [{ url: "/" }],
+		tags: [
+			{
+				name: "admin",
+				description: `Back office: admin accounts, users, groups, stats, audit log, runtime config. Every ${ADMIN_BASE_PATH}/* operation is also served at ${ADMIN_ALIAS_PATH}/* (the admin service's base path, spec admin.md) with the same handlers, authentication, envelope, status codes, login throttle and audit log; only the ${ADMIN_BASE_PATH} paths are listed.`,
+			},
+		],
+		"x-base-path-aliases": { [ADMIN_ALIAS_PATH]: ADMIN_BASE_PATH },
 		components: {
 			securitySchemes: {
 				bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
