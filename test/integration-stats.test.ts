@@ -2,6 +2,7 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { describe, expect, it } from "vitest";
 import { utcDay } from "../domain/time";
 import type { Conversation } from "../durable-objects/conversation";
+import migrations from "../durable-objects/conversation/drizzle/migrations";
 import { superadminToken } from "./fixtures/admin";
 import { ok } from "./fixtures/api";
 import { chatUser, closeAll, localId, say } from "./fixtures/chat";
@@ -99,6 +100,8 @@ describe("admin stats: messages today", () => {
 			const sql = state.storage.sql;
 			sql.exec("DROP TABLE messages");
 			sql.exec("DROP TABLE bookkeeping");
+			// Schema 1 predates the drizzle-kit migrations and their table.
+			sql.exec("DROP TABLE __drizzle_migrations");
 			sql.exec(`CREATE TABLE messages (
 				seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, sender_id TEXT NOT NULL,
 				content_type TEXT NOT NULL, content TEXT NOT NULL, reply_to TEXT NOT NULL DEFAULT '',
@@ -131,6 +134,7 @@ describe("admin stats: messages today", () => {
 				messages: all("SELECT seq, local_id FROM messages ORDER BY seq"),
 				tables: all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((r) => r.name),
 				bookkeeping: all("SELECT key, value FROM bookkeeping ORDER BY key"),
+				drizzle: all("SELECT created_at FROM __drizzle_migrations"),
 			};
 		});
 		expect(stored.messages).toEqual([
@@ -139,6 +143,9 @@ describe("admin stats: messages today", () => {
 			{ seq: 3, local_id: retried },
 		]);
 		expect(stored.tables).not.toContain("local_ids");
+		// Adopted by the drizzle-kit migrations: its layout is the baseline's, recorded as applied once.
+		expect(stored.drizzle).toEqual([{ created_at: migrations.journal.entries[0]!.when }]);
+		expect(stored.messages[0]).toMatchObject({ seq: 1 });
 		expect(stored.bookkeeping).toEqual([
 			{ key: "flushed_seq", value: 2 },
 			{ key: "schema_version", value: 3 },

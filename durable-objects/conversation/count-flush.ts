@@ -67,6 +67,7 @@ export class CountFlush {
 		if (to <= from && !this.legacyUncounted) return;
 		const perDay = new Map<string, number>();
 		if (this.legacyUncounted) {
+			// A table of schema 1, outside the drizzle schema: read once and dropped below.
 			for (const { day, n } of this.host.sql.exec<{ day: string; n: number }>("SELECT day, n FROM uncounted")) {
 				perDay.set(day, (perDay.get(day) ?? 0) + n);
 			}

@@ -43,9 +43,9 @@ export function payloadFingerprint(p: SendPayload): string {
 /** A stored message's key fields, as the window reads them from storage. */
 export type KeyedRow = {
 	seq: number;
-	sender_id: string;
-	device_id: string;
-	local_id: string;
+	senderId: string;
+	deviceId: string;
+	localId: string;
 	fingerprint: string;
 };
 
@@ -68,7 +68,7 @@ export class IdempotencyWindow {
 		const w = new IdempotencyWindow();
 		for (const r of rows) {
 			const fingerprint = r.fingerprint || legacyFingerprint(r.seq);
-			const key = keyOf(r.sender_id, r.device_id, r.local_id, fingerprint);
+			const key = keyOf(r.senderId, r.deviceId, r.localId, fingerprint);
 			w.keys.delete(key);
 			w.keys.set(key, r.seq);
 		}

@@ -15,6 +15,7 @@ import { notify } from "../../platform/notify";
 import { hubFor, PeerStubs } from "../../platform/stubs";
 import { type Access, accessOf, ensureSynced } from "./access";
 import { CountFlush } from "./count-flush";
+import { conversationDb } from "./db";
 import { Fanout, type Outgoing, SMALL_GROUP_LIMIT } from "./fanout";
 import { IDEMPOTENCY_WINDOW, IdempotencyWindow } from "./idempotency";
 import { MemberCopy } from "./members";
@@ -23,7 +24,7 @@ import { ReadPositions } from "./reads";
 import { storeOne } from "./send";
 import { fail, storedFingerprint, targetFor } from "./send-rules";
 import { SenderCards } from "./sender-cards";
-import { Bookkeeping, type MessageRow, migrateStorage } from "./storage";
+import { Bookkeeping, type MessageRow, openStorage } from "./storage";
 
 export type { ConversationMember, MemberSnapshot, PrivateSnapshot, SendInput } from "../../domain/messaging-types";
 export { IDEMPOTENCY_WINDOW, SMALL_GROUP_LIMIT };
@@ -52,10 +53,11 @@ export class Conversation extends DurableObject<Bindings> {
 	/** Every module reaches storage through `host`, i.e. this field, so a test can watch the statements. */
 	protected sql: SqlStorage;
 	private readonly host = sqlHost(this);
-	private readonly bookkeeping = new Bookkeeping(this.host);
-	private readonly store = new MessageStore(this.host);
-	private readonly members_ = new MemberCopy(this.host);
-	private readonly reads = new ReadPositions(this.host);
+	private readonly db = conversationDb(this.ctx.storage, this.host);
+	private readonly bookkeeping = new Bookkeeping(this.db);
+	private readonly store = new MessageStore(this.db);
+	private readonly members_ = new MemberCopy(this.db);
+	private readonly reads = new ReadPositions(this.db);
 	private readonly cards = new SenderCards(this.env);
 	private readonly peers = new PeerStubs(this.env);
 	private readonly flush: CountFlush;
@@ -71,7 +73,7 @@ export class Conversation extends DurableObject<Bindings> {
 			this.summaryOf(kind, convId, userId, last),
 		);
 		ctx.blockConcurrencyWhile(async () => {
-			migrateStorage(ctx.storage, this.bookkeeping);
+			await openStorage(ctx.storage, this.db, this.bookkeeping);
 			this.store.load();
 			this.fanout.deliveredSeq = this.store.lastSeq;
 			this.reads.load(this.store, this.flush.load());
@@ -227,7 +229,7 @@ export class Conversation extends DurableObject<Bindings> {
 		convId: string,
 		userId: string,
 		last:
-			| Pick<MessageRow, "seq" | "message_id" | "content_type" | "content" | "status" | "created_at">
+			| Pick<MessageRow, "seq" | "messageId" | "contentType" | "content" | "status" | "createdAt">
 			| undefined = this.store.last(),
 	): ConversationSummary {
 		const lastSeq = this.store.lastSeq;
@@ -235,9 +237,9 @@ export class Conversation extends DurableObject<Bindings> {
 			conversationId: convId,
 			conversationType: kind,
 			targetId: targetFor(kind, convId, userId),
-			lastMessageId: last?.message_id ?? "",
-			lastMessageContent: last ? previewOf(last.content_type, last.content, last.status) : "",
-			lastMessageTime: last?.created_at ?? 0,
+			lastMessageId: last?.messageId ?? "",
+			lastMessageContent: last ? previewOf(last.contentType, last.content, last.status) : "",
+			lastMessageTime: last?.createdAt ?? 0,
 			lastSeq: last?.seq ?? lastSeq,
 			readSeq: Math.min(this.reads.get(userId), last?.seq ?? lastSeq),
 		};
@@ -316,8 +318,8 @@ export class Conversation extends DurableObject<Bindings> {
 		const role = this.members_.map().get(userId)?.role;
 		const moderator = access.kind === "group" && (role === "owner" || role === "admin");
 		if (!moderator) {
-			if (row.sender_id !== userId) return fail(50106, "only the sender may recall this message");
-			if (row.status !== 1 && t - row.created_at > recallWindow)
+			if (row.senderId !== userId) return fail(50106, "only the sender may recall this message");
+			if (row.status !== 1 && t - row.createdAt > recallWindow)
 				return fail(50104, `messages can only be recalled within ${recallWindow} seconds`);
 		}
 		// Already recalled: nothing changes and nothing is announced again.

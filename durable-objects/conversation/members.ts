@@ -1,4 +1,6 @@
 import type { ConversationKind, ConversationMember } from "../../domain/messaging-types";
+import type { ConversationDb } from "./db";
+import { members, meta } from "./schema";
 
 /**
  * The object's copy of who is in the conversation (`members`) and what it is (`meta`: kind,
@@ -11,15 +13,16 @@ export class MemberCopy {
 	/** Meta of a lazily loaded refusal, never stored (see Conversation.ensureSynced); a sync replaces it. */
 	private volatileMeta = new Map<string, string>();
 
-	constructor(private readonly host: { readonly sql: SqlStorage }) {}
+	constructor(private readonly db: ConversationDb) {}
 
 	/** Inside the caller's transaction: the new member list. */
-	replace(members: { userId: string; role: ConversationMember["role"]; muted: boolean }[]): void {
-		const sql = this.host.sql;
-		sql.exec("DELETE FROM members");
-		for (const m of members) {
-			sql.exec("INSERT INTO members (user_id, role, muted) VALUES (?, ?, ?)", m.userId, m.role, m.muted ? 1 : 0);
-		}
+	replace(list: { userId: string; role: ConversationMember["role"]; muted: boolean }[]): void {
+		this.db.delete(members).run();
+		for (const m of list)
+			this.db
+				.insert(members)
+				.values({ userId: m.userId, role: m.role, muted: m.muted ? 1 : 0 })
+				.run();
 	}
 
 	/** After a sync's commit: the next read loads the new copy. */
@@ -38,12 +41,13 @@ export class MemberCopy {
 	map(): Map<string, ConversationMember> {
 		if (!this.membersCache) {
 			this.membersCache = new Map(
-				this.host.sql
-					.exec<{ user_id: string; role: string; muted: number }>("SELECT user_id, role, muted FROM members")
-					.toArray()
+				this.db
+					.select()
+					.from(members)
+					.all()
 					.map((r) => [
-						r.user_id,
-						{ userId: r.user_id, role: r.role as ConversationMember["role"], muted: r.muted === 1 },
+						r.userId,
+						{ userId: r.userId, role: r.role as ConversationMember["role"], muted: r.muted === 1 },
 					]),
 			);
 		}
@@ -56,19 +60,16 @@ export class MemberCopy {
 
 	setMeta(key: string, value: string): void {
 		this.metaCache = null;
-		this.host.sql.exec(
-			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			key,
-			value,
-		);
+		this.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
 	}
 
 	/** Meta changes only through setMeta (syncs), so every send reads it from memory. */
 	getMeta(key: string): string | null {
 		this.metaCache ??= new Map(
-			this.host.sql
-				.exec<{ key: string; value: string }>("SELECT key, value FROM meta")
-				.toArray()
+			this.db
+				.select()
+				.from(meta)
+				.all()
 				.map((r) => [r.key, r.value]),
 		);
 		return this.metaCache.get(key) ?? this.volatileMeta.get(key) ?? null;

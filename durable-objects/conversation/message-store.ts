@@ -1,53 +1,62 @@
+import { and, asc, count, desc, eq, gt, lt, lte, max, ne, notExists, notInArray, sql } from "drizzle-orm";
 import type { MessageData } from "../../contracts/messages";
 import { sequenceOfMessageId } from "../../domain/message-format";
 import type { ConversationKind } from "../../domain/messaging-types";
+import type { ConversationDb } from "./db";
 import { IDEMPOTENCY_WINDOW, type KeyedRow } from "./idempotency";
-import type { MessageRow } from "./storage";
+import { hidden, type MessageRow, messages } from "./schema";
 
-/** A message as it is written: every column but the defaults. */
+/** A message as it is written: every column but the status (0). */
 export type NewMessageRow = Omit<MessageRow, "status">;
 
 /**
  * The `messages` table: the conversation's messages by sequence (the rowid), the last sequence,
- * and the per-user `hidden` marks (delete-for-me). Statements go through the host's `sql` so a
- * test can watch them.
+ * and the per-user `hidden` marks (delete-for-me).
  */
 export class MessageStore {
 	/** The highest stored sequence; kept in memory, set by load() and insert(). */
 	lastSeq = 0;
+	/** The one write of a send, prepared once: the statement text is built a single time. */
+	private readonly insertRow;
 
-	constructor(private readonly host: { readonly sql: SqlStorage }) {}
-
-	load(): void {
-		this.lastSeq = this.host.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+	constructor(private readonly db: ConversationDb) {
+		this.insertRow = db
+			.insert(messages)
+			.values({
+				seq: sql.placeholder("seq"),
+				messageId: sql.placeholder("messageId"),
+				senderId: sql.placeholder("senderId"),
+				contentType: sql.placeholder("contentType"),
+				content: sql.placeholder("content"),
+				replyTo: sql.placeholder("replyTo"),
+				atUsers: sql.placeholder("atUsers"),
+				createdAt: sql.placeholder("createdAt"),
+				localId: sql.placeholder("localId"),
+				deviceId: sql.placeholder("deviceId"),
+				fingerprint: sql.placeholder("fingerprint"),
+			})
+			.prepare();
 	}
 
-	/** The one write of a send. */
+	load(): void {
+		this.lastSeq =
+			this.db
+				.select({ s: max(messages.seq) })
+				.from(messages)
+				.get()?.s ?? 0;
+	}
+
 	insert(r: NewMessageRow): void {
-		this.host.sql.exec(
-			`INSERT INTO messages (seq, message_id, sender_id, content_type, content, reply_to, at_users, status, created_at, local_id, device_id, fingerprint)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-			r.seq,
-			r.message_id,
-			r.sender_id,
-			r.content_type,
-			r.content,
-			r.reply_to,
-			r.at_users,
-			r.created_at,
-			r.local_id,
-			r.device_id,
-			r.fingerprint,
-		);
+		this.insertRow.run(r);
 		this.lastSeq = r.seq;
 	}
 
 	row(seq: number): MessageRow {
-		return this.host.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).one();
+		return this.db.select().from(messages).where(eq(messages.seq, seq)).get()!;
 	}
 
 	last(): MessageRow | undefined {
-		return this.host.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq DESC LIMIT 1").toArray()[0];
+		return this.db.select().from(messages).orderBy(desc(messages.seq)).limit(1).get();
 	}
 
 	/**
@@ -57,104 +66,117 @@ export class MessageStore {
 	byId(messageId: string): MessageRow | undefined {
 		const seq = sequenceOfMessageId(messageId);
 		if (seq === null) return undefined;
-		return this.host.sql
-			.exec<MessageRow>("SELECT * FROM messages WHERE seq = ? AND message_id = ?", seq, messageId)
-			.toArray()[0];
+		return this.db
+			.select()
+			.from(messages)
+			.where(and(eq(messages.seq, seq), eq(messages.messageId, messageId)))
+			.get();
 	}
 
 	/** The message unless `userId` deleted it for themselves; found like byId. */
 	visible(userId: string, messageId: string): MessageRow | undefined {
 		const seq = sequenceOfMessageId(messageId);
 		if (seq === null) return undefined;
-		return this.host.sql
-			.exec<MessageRow>(
-				`SELECT * FROM messages WHERE seq = ? AND message_id = ?
-				 AND NOT EXISTS (SELECT 1 FROM hidden WHERE user_id = ? AND seq = messages.seq)`,
-				seq,
-				messageId,
-				userId,
-			)
-			.toArray()[0];
+		const hiddenForUser = this.db
+			.select({ one: sql`1` })
+			.from(hidden)
+			.where(and(eq(hidden.userId, userId), eq(hidden.seq, messages.seq)));
+		return this.db
+			.select()
+			.from(messages)
+			.where(and(eq(messages.seq, seq), eq(messages.messageId, messageId), notExists(hiddenForUser)))
+			.get();
 	}
 
 	/** Up to `limit` + 1 rows in (after, before), without the ones `userId` hid. */
 	page(userId: string, q: { before?: number; after?: number; limit: number }, ascending: boolean): MessageRow[] {
-		return this.host.sql
-			.exec<MessageRow>(
-				`SELECT * FROM messages WHERE seq > ? AND seq < ?
-				 AND seq NOT IN (SELECT seq FROM hidden WHERE user_id = ?)
-				 ORDER BY seq ${ascending ? "ASC" : "DESC"} LIMIT ?`,
-				q.after ?? 0,
-				q.before ?? Number.MAX_SAFE_INTEGER,
-				userId,
-				q.limit + 1,
+		const hiddenSeqs = this.db.select({ seq: hidden.seq }).from(hidden).where(eq(hidden.userId, userId));
+		return this.db
+			.select()
+			.from(messages)
+			.where(
+				and(
+					gt(messages.seq, q.after ?? 0),
+					lt(messages.seq, q.before ?? Number.MAX_SAFE_INTEGER),
+					notInArray(messages.seq, hiddenSeqs),
+				),
 			)
-			.toArray();
+			.orderBy(ascending ? asc(messages.seq) : desc(messages.seq))
+			.limit(q.limit + 1)
+			.all();
 	}
 
 	/** Keeps the sequence, drops the content. */
 	markRecalled(seq: number): void {
-		this.host.sql.exec("UPDATE messages SET status = 1, content = '' WHERE seq = ?", seq);
+		this.db.update(messages).set({ status: 1, content: "" }).where(eq(messages.seq, seq)).run();
 	}
 
 	hide(userId: string, seq: number): void {
-		this.host.sql.exec("INSERT OR IGNORE INTO hidden (user_id, seq) VALUES (?, ?)", userId, seq);
+		this.db.insert(hidden).values({ userId, seq }).onConflictDoNothing().run();
 	}
 
 	/** The idempotency keys of the last IDEMPOTENCY_WINDOW messages, in seq order (one rowid range scan). */
-	recentKeys(): Iterable<KeyedRow> {
-		return this.host.sql.exec<KeyedRow>(
-			"SELECT seq, sender_id, device_id, local_id, fingerprint FROM messages WHERE seq > ? AND local_id != '' ORDER BY seq",
-			this.lastSeq - IDEMPOTENCY_WINDOW,
-		);
+	recentKeys(): KeyedRow[] {
+		return this.db
+			.select({
+				seq: messages.seq,
+				senderId: messages.senderId,
+				deviceId: messages.deviceId,
+				localId: messages.localId,
+				fingerprint: messages.fingerprint,
+			})
+			.from(messages)
+			.where(and(gt(messages.seq, this.lastSeq - IDEMPOTENCY_WINDOW), ne(messages.localId, "")))
+			.orderBy(asc(messages.seq))
+			.all();
 	}
 
 	/** Messages per day number (Unix days) in (from, to]. */
 	countsPerDay(from: number, to: number): { d: number; n: number }[] {
-		return this.host.sql
-			.exec<{ d: number; n: number }>(
-				"SELECT created_at / 86400 AS d, COUNT(*) AS n FROM messages WHERE seq > ? AND seq <= ? GROUP BY d",
-				from,
-				to,
-			)
-			.toArray();
+		const day = sql<number>`${messages.createdAt} / 86400`;
+		return this.db
+			.select({ d: day, n: count() })
+			.from(messages)
+			.where(and(gt(messages.seq, from), lte(messages.seq, to)))
+			.groupBy(day)
+			.all();
 	}
 
 	/** Each sender's last sequence in (from, to]. */
-	lastPerSender(from: number, to = Number.MAX_SAFE_INTEGER): { sender_id: string; s: number }[] {
-		return this.host.sql
-			.exec<{ sender_id: string; s: number }>(
-				"SELECT sender_id, MAX(seq) AS s FROM messages WHERE seq > ? AND seq <= ? GROUP BY sender_id",
-				from,
-				to,
-			)
-			.toArray();
+	lastPerSender(from: number, to = Number.MAX_SAFE_INTEGER): { senderId: string; s: number }[] {
+		return this.db
+			.select({ senderId: messages.senderId, s: max(messages.seq) })
+			.from(messages)
+			.where(and(gt(messages.seq, from), lte(messages.seq, to)))
+			.groupBy(messages.senderId)
+			.all()
+			.map((r) => ({ senderId: r.senderId, s: r.s ?? 0 }));
 	}
 }
 
 export function rowToMessage(convId: string, kind: ConversationKind, r: MessageRow): MessageData {
 	return {
-		messageId: r.message_id,
+		messageId: r.messageId,
 		conversationId: convId,
 		conversationType: kind,
-		senderId: r.sender_id,
-		contentType: r.content_type,
+		senderId: r.senderId,
+		contentType: r.contentType,
 		content: r.content,
 		sequence: r.seq,
 		status: r.status,
-		replyTo: r.reply_to,
-		atUsers: JSON.parse(r.at_users) as string[],
-		createdAt: r.created_at,
-		timestamp: r.created_at,
+		replyTo: r.replyTo,
+		atUsers: JSON.parse(r.atUsers) as string[],
+		createdAt: r.createdAt,
+		timestamp: r.createdAt,
 	};
 }
 
 /** A just-stored message as the row a summary reads, so the summary needs no read of it back. */
 export const lastRowOf = (m: MessageData) => ({
-	message_id: m.messageId,
-	content_type: m.contentType,
+	messageId: m.messageId,
+	contentType: m.contentType,
 	content: m.content,
 	status: m.status,
-	created_at: m.createdAt,
+	createdAt: m.createdAt,
 	seq: m.sequence,
 });

@@ -1,4 +1,7 @@
+import { sql } from "drizzle-orm";
+import type { ConversationDb } from "./db";
 import type { MessageStore } from "./message-store";
+import { reads } from "./schema";
 
 /**
  * How far each member has read, in memory. `reads` holds the positions written when someone
@@ -8,15 +11,13 @@ import type { MessageStore } from "./message-store";
 export class ReadPositions {
 	private readonly cache = new Map<string, number>();
 
-	constructor(private readonly host: { readonly sql: SqlStorage }) {}
+	constructor(private readonly db: ConversationDb) {}
 
 	/** The flushed positions plus what the flush has not written yet: a sender has read up to their own last message. */
 	load(store: MessageStore, flushedSeq: number): void {
-		for (const r of this.host.sql.exec<{ user_id: string; read_seq: number }>("SELECT user_id, read_seq FROM reads")) {
-			this.cache.set(r.user_id, r.read_seq);
-		}
+		for (const r of this.db.select().from(reads).all()) this.cache.set(r.userId, r.readSeq);
 		for (const r of store.lastPerSender(flushedSeq)) {
-			this.cache.set(r.sender_id, Math.max(this.cache.get(r.sender_id) ?? 0, r.s));
+			this.cache.set(r.senderId, Math.max(this.cache.get(r.senderId) ?? 0, r.s));
 		}
 	}
 
@@ -34,7 +35,7 @@ export class ReadPositions {
 		const added: string[] = [];
 		for (const id of userIds) {
 			if (this.cache.has(id)) continue;
-			this.host.sql.exec("INSERT OR IGNORE INTO reads (user_id, read_seq) VALUES (?, ?)", id, lastSeq);
+			this.db.insert(reads).values({ userId: id, readSeq: lastSeq }).onConflictDoNothing().run();
 			this.cache.set(id, lastSeq);
 			added.push(id);
 		}
@@ -43,22 +44,22 @@ export class ReadPositions {
 
 	/** A read: written at once. */
 	set(userId: string, seq: number): void {
-		this.host.sql.exec(
-			"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = excluded.read_seq",
-			userId,
-			seq,
-		);
+		this.db
+			.insert(reads)
+			.values({ userId, readSeq: seq })
+			.onConflictDoUpdate({ target: reads.userId, set: { readSeq: seq } })
+			.run();
 		this.cache.set(userId, seq);
 	}
 
 	/** The flush writes the senders' positions it derived (never backwards). */
-	writeDerived(senders: { sender_id: string; s: number }[]): void {
-		for (const { sender_id, s } of senders) {
-			this.host.sql.exec(
-				"INSERT INTO reads (user_id, read_seq) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET read_seq = MAX(read_seq, excluded.read_seq)",
-				sender_id,
-				Math.max(this.cache.get(sender_id) ?? 0, s),
-			);
+	writeDerived(senders: { senderId: string; s: number }[]): void {
+		for (const { senderId, s } of senders) {
+			this.db
+				.insert(reads)
+				.values({ userId: senderId, readSeq: Math.max(this.cache.get(senderId) ?? 0, s) })
+				.onConflictDoUpdate({ target: reads.userId, set: { readSeq: sql`MAX(${reads.readSeq}, excluded.read_seq)` } })
+				.run();
 		}
 	}
 }

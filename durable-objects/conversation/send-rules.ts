@@ -65,17 +65,17 @@ export const fingerprintOf = (kind: ConversationKind, input: SendInput) =>
 export const storedFingerprint = (kind: ConversationKind, r: MessageRow) =>
 	payloadFingerprint({
 		conversationType: kind,
-		contentType: r.content_type,
+		contentType: r.contentType,
 		content: r.content,
-		replyTo: r.reply_to,
-		atUsers: JSON.parse(r.at_users) as string[],
+		replyTo: r.replyTo,
+		atUsers: JSON.parse(r.atUsers) as string[],
 	});
 
 export const ackOf = (conversationId: string, r: MessageRow, localId: string) => ({
-	messageId: r.message_id,
+	messageId: r.messageId,
 	conversationId,
 	sequence: r.seq,
-	timestamp: r.created_at,
+	timestamp: r.createdAt,
 	localId,
 });
 

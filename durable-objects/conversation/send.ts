@@ -44,15 +44,15 @@ export function storeOne(
 	// this row (see count-flush.ts); the idempotency key is its local_id, device_id and fingerprint.
 	store.insert({
 		seq,
-		message_id: messageId,
-		sender_id: input.senderId,
-		content_type: content.contentType,
+		messageId,
+		senderId: input.senderId,
+		contentType: content.contentType,
 		content: input.content,
-		reply_to: input.replyTo,
-		at_users: JSON.stringify(content.atUsers),
-		created_at: createdAt,
-		local_id: input.localId,
-		device_id: input.localId ? deviceId : "",
+		replyTo: input.replyTo,
+		atUsers: JSON.stringify(content.atUsers),
+		createdAt,
+		localId: input.localId,
+		deviceId: input.localId ? deviceId : "",
 		fingerprint,
 	});
 	if (input.localId) localIds?.remember(input.senderId, deviceId, input.localId, fingerprint, seq);

@@ -1,49 +1,52 @@
-/** A Conversation's own SQLite: its layout, created and upgraded once per version. */
+/** A Conversation's own SQLite: its layout, from drizzle-kit migrations (drizzle/), and its bookkeeping. */
+import { eq } from "drizzle-orm";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import type { ConversationDb } from "./db";
+import migrations from "./drizzle/migrations";
+import { bookkeeping } from "./schema";
 
-/** A row of `messages`, as every reader of this object's storage sees it. */
-export type MessageRow = {
-	seq: number;
-	message_id: string;
-	sender_id: string;
-	content_type: string;
-	content: string;
-	reply_to: string;
-	at_users: string;
-	status: number;
-	created_at: number;
-	local_id: string;
-	device_id: string;
-	fingerprint: string;
-};
+export type { MessageRow } from "./schema";
 
-/** Storage layout version (the `bookkeeping` table); see migrateStorage(). */
-const SCHEMA_VERSION = 3;
-
-/** Integer settings of the object's own bookkeeping (schema version, flush checkpoint). */
+/** Integer settings of the object's own bookkeeping (legacy schema version, flush checkpoint). */
 export class Bookkeeping {
-	constructor(private readonly host: { readonly sql: SqlStorage }) {}
+	constructor(private readonly db: ConversationDb) {}
 
 	get(key: string): number {
-		return (
-			this.host.sql.exec<{ value: number }>("SELECT value FROM bookkeeping WHERE key = ?", key).toArray()[0]?.value ?? 0
-		);
+		return this.db.select().from(bookkeeping).where(eq(bookkeeping.key, key)).get()?.value ?? 0;
 	}
 
 	set(key: string, value: number): void {
-		this.host.sql.exec(
-			"INSERT INTO bookkeeping (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			key,
-			value,
-		);
+		this.db
+			.insert(bookkeeping)
+			.values({ key, value })
+			.onConflictDoUpdate({ target: bookkeeping.key, set: { value } })
+			.run();
 	}
 }
 
 const hasTable = (sql: SqlStorage, name: string) =>
 	sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
 
+/** The hand-written layout versions this object had before drizzle-kit: 3 equals the baseline migration. */
+const LEGACY_VERSION = 3;
+
 /**
- * Creates or upgrades the storage layout, once per version (recorded in `bookkeeping`), in
- * one transaction so a failure leaves the old layout whole. Versions, never edited once shipped:
+ * Brings storage to the latest layout: the drizzle-kit migrations in drizzle/, applied in order
+ * and recorded in `__drizzle_migrations`, in one transaction. An object created before them (its
+ * `messages` table made by hand, versions 1–3 in `bookkeeping`) is first upgraded to version 3,
+ * which is the baseline's layout, and the baseline is recorded as applied.
+ */
+export async function openStorage(storage: DurableObjectStorage, db: ConversationDb, keep: Bookkeeping): Promise<void> {
+	const sql = storage.sql;
+	if (!hasTable(sql, "__drizzle_migrations") && hasTable(sql, "messages")) {
+		storage.transactionSync(() => adoptLegacy(sql, keep));
+	}
+	await migrate(db, migrations);
+}
+
+/**
+ * Versions of the hand-written layout, never edited once shipped (DDL on tables that predate the
+ * schema, hence raw statements):
  * - 2: the idempotency key is a column of `messages` (was the `local_ids` table), the
  *   message ID is no longer UNIQUE (lookups go through the seq inside the ID), and the
  *   sender's read position and the stats count are derived by the flush (was a `reads`
@@ -51,44 +54,29 @@ const hasTable = (sql: SqlStorage, name: string) =>
  * - 3: each message records the device it came from and the fingerprint of its payload, so
  *   a retry is the same sender, device, localId and payload (see idempotency.ts).
  */
-export function migrateStorage(storage: DurableObjectStorage, bookkeeping: Bookkeeping): void {
-	const sql = storage.sql;
-	sql.exec(`CREATE TABLE IF NOT EXISTS bookkeeping (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
-	const version = bookkeeping.get("schema_version");
-	if (version >= SCHEMA_VERSION) return;
-	storage.transactionSync(() => {
-		const hasMessages = hasTable(sql, "messages");
-		if (hasMessages && version < 2) migrateFromV1(sql, bookkeeping);
-		if (hasMessages) migrateFromV2(sql);
-		else
-			sql.exec(`CREATE TABLE messages (
-				seq INTEGER PRIMARY KEY,
-				message_id TEXT NOT NULL,
-				sender_id TEXT NOT NULL,
-				content_type TEXT NOT NULL,
-				content TEXT NOT NULL,
-				reply_to TEXT NOT NULL DEFAULT '',
-				at_users TEXT NOT NULL DEFAULT '[]',
-				status INTEGER NOT NULL DEFAULT 0,
-				created_at INTEGER NOT NULL,
-				local_id TEXT NOT NULL DEFAULT '',
-				device_id TEXT NOT NULL DEFAULT '',
-				fingerprint TEXT NOT NULL DEFAULT ''
-			)`);
-		sql.exec(`CREATE TABLE IF NOT EXISTS members (
-			user_id TEXT PRIMARY KEY,
-			role TEXT NOT NULL,
-			muted INTEGER NOT NULL DEFAULT 0
-		)`);
-		sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-		sql.exec(`CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL)`);
-		sql.exec(`CREATE TABLE IF NOT EXISTS hidden (
-			user_id TEXT NOT NULL,
-			seq INTEGER NOT NULL,
-			PRIMARY KEY (user_id, seq)
-		)`);
-		bookkeeping.set("schema_version", SCHEMA_VERSION);
-	});
+function adoptLegacy(sql: SqlStorage, keep: Bookkeeping): void {
+	sql.exec("CREATE TABLE IF NOT EXISTS bookkeeping (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+	const version = keep.get("schema_version");
+	if (version < 2) migrateFromV1(sql, keep);
+	if (version < 3) {
+		sql.exec("ALTER TABLE messages ADD COLUMN device_id TEXT NOT NULL DEFAULT ''");
+		sql.exec("ALTER TABLE messages ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''");
+	}
+	sql.exec(
+		"CREATE TABLE IF NOT EXISTS members (user_id TEXT PRIMARY KEY, role TEXT NOT NULL, muted INTEGER NOT NULL DEFAULT 0)",
+	);
+	sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+	sql.exec("CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, read_seq INTEGER NOT NULL)");
+	sql.exec(
+		"CREATE TABLE IF NOT EXISTS hidden (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq))",
+	);
+	keep.set("schema_version", LEGACY_VERSION);
+	// The same table drizzle's migrator creates; the baseline is what version 3 already is.
+	sql.exec(
+		'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
+	);
+	const baseline = migrations.journal.entries[0]!;
+	sql.exec('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)', "", baseline.when);
 }
 
 /**
@@ -98,7 +86,7 @@ export function migrateStorage(storage: DurableObjectStorage, bookkeeping: Bookk
  * index on message_id stays: SQLite cannot drop an autoindex short of rebuilding the table,
  * and it costs old objects only what it always cost them.
  */
-function migrateFromV1(sql: SqlStorage, bookkeeping: Bookkeeping): void {
+function migrateFromV1(sql: SqlStorage, keep: Bookkeeping): void {
 	sql.exec("ALTER TABLE messages ADD COLUMN local_id TEXT NOT NULL DEFAULT ''");
 	if (hasTable(sql, "local_ids")) {
 		sql.exec(
@@ -107,13 +95,7 @@ function migrateFromV1(sql: SqlStorage, bookkeeping: Bookkeeping): void {
 		sql.exec("DROP TABLE local_ids");
 	}
 	const last = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
-	bookkeeping.set("flushed_seq", last);
-}
-
-/** Schema 2 → 3: older rows keep '' in both (see IdempotencyWindow.load for how they match). */
-function migrateFromV2(sql: SqlStorage): void {
-	sql.exec("ALTER TABLE messages ADD COLUMN device_id TEXT NOT NULL DEFAULT ''");
-	sql.exec("ALTER TABLE messages ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''");
+	keep.set("flushed_seq", last);
 }
 
 /** Whether an object migrated from schema 1 still holds counts in `uncounted` (dropped by its next flush). */
