@@ -1,32 +1,30 @@
+import { and, eq, isNull } from "drizzle-orm";
 import { privateConversationId } from "../contracts/ids";
 import type { Bindings } from "../domain/env";
 import type { MemberSnapshot, PrivateSnapshot } from "../domain/messaging-types";
+import { friendships, groupMembers, groups } from "../schema";
+import { dbOf } from "./client";
+import type { Role } from "./groups";
 import { privateChatStatus } from "./relations";
 
 /** D1's current truth about a group, as the Conversation keeps it (also read lazily by a never-synced Conversation). */
 export async function loadGroupSnapshot(env: Bindings, groupId: string): Promise<MemberSnapshot> {
-	const db = env.DB;
-	const [groupRes, membersRes] = await db.batch<any>([
-		db.prepare("SELECT id, status, is_muted FROM groups WHERE id = ?").bind(groupId),
+	const db = dbOf(env);
+	const [groupRows, memberRows] = await db.batch([
+		db.select({ status: groups.status, isMuted: groups.isMuted }).from(groups).where(eq(groups.id, groupId)),
 		db
-			.prepare("SELECT user_id, role, is_muted FROM group_members WHERE group_id = ? AND left_at IS NULL")
-			.bind(groupId),
+			.select({ userId: groupMembers.userId, role: groupMembers.role, isMuted: groupMembers.isMuted })
+			.from(groupMembers)
+			.where(and(eq(groupMembers.groupId, groupId), isNull(groupMembers.leftAt))),
 	]);
-	const group = groupRes!.results[0] as { id: string; status: number; is_muted: number } | undefined;
+	const group = groupRows[0];
 	const dissolved = !group || group.status !== 1;
-	const snapshot: MemberSnapshot = {
+	return {
 		groupId,
 		dissolved,
-		groupMuted: group?.is_muted === 1,
-		members: dissolved
-			? []
-			: (membersRes!.results as { user_id: string; role: string; is_muted: number }[]).map((m) => ({
-					userId: m.user_id,
-					role: m.role as "owner" | "admin" | "member",
-					muted: m.is_muted === 1,
-				})),
+		groupMuted: group?.isMuted === true,
+		members: dissolved ? [] : memberRows.map((m) => ({ userId: m.userId, role: m.role as Role, muted: m.isMuted })),
 	};
-	return snapshot;
 }
 
 /** Whether a private pair may chat, as the Conversation keeps it. */
@@ -41,12 +39,13 @@ export async function loadPrivateSnapshot(env: Bindings, a: string, b: string): 
  * groups): only read when a UserHub rebuilds an index it lost before flushing — never per message.
  */
 export async function conversationIdsOf(env: Bindings, userId: string): Promise<string[]> {
-	const [friends, groups] = await env.DB.batch<{ id: string }>([
-		env.DB.prepare("SELECT friend_id AS id FROM friendships WHERE user_id = ?").bind(userId),
-		env.DB.prepare("SELECT group_id AS id FROM group_members WHERE user_id = ?").bind(userId),
+	const db = dbOf(env);
+	const [friends, memberships] = await db.batch([
+		db.select({ id: friendships.friendId }).from(friendships).where(eq(friendships.userId, userId)),
+		db.select({ id: groupMembers.groupId }).from(groupMembers).where(eq(groupMembers.userId, userId)),
 	]);
 	return [
-		...friends!.results.filter((r) => r.id !== userId).map((r) => privateConversationId(userId, r.id)),
-		...groups!.results.map((r) => r.id),
+		...friends.filter((r) => r.id !== userId).map((r) => privateConversationId(userId, r.id)),
+		...memberships.map((r) => r.id),
 	];
 }

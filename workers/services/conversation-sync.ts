@@ -6,7 +6,7 @@ import { conversationFor } from "../../platform/stubs";
 /**
  * The Conversation objects keep copies of D1 facts so that no message needs a D1 read:
  * a group's member list, and whether a private pair may chat. These two functions are the
- * only way those copies change: every route that changes membership, friendship or the
+ * only way those copies change: every service that changes membership, friendship or the
  * blacklist calls one after its D1 write. Each sends the whole current truth (not a delta),
  * so a copy can never drift.
  */

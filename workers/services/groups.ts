@@ -1,66 +1,88 @@
 import type { z } from "zod";
-import type { Group, GroupListItem } from "../../contracts/groups";
+import type { CreateGroupRequest, Group, GroupListItem, UpdateGroupRequest } from "../../contracts/groups";
 import type { NotificationData, NotificationType } from "../../contracts/notifications";
+import {
+	activeGroup,
+	type GroupInfo,
+	type GroupRow,
+	groupsOfUser,
+	insertGroup,
+	markDissolved,
+	memberCount,
+	memberIds,
+	memberRole,
+	type Role,
+	updateGroupInfo,
+} from "../../db/groups";
+import { getConfigValue } from "../../db/system-config";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
-import { Codes, forbidden, notFound } from "../lib/errors";
+import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { syncGroupConversation } from "./conversation-sync";
+import { enforceRateLimit } from "./rate-limits";
+import { userCards } from "./users";
 
-export type Role = "owner" | "admin" | "member";
 type GroupOut = z.infer<typeof Group>;
-
-export interface GroupRow {
-	id: string;
-	name: string;
-	avatar: string;
-	announcement: string;
-	owner_id: string;
-	member_count: number;
-	max_members: number;
-	join_verify: number;
-	allow_member_invite: number;
-	is_muted: number;
-	status: number;
-	created_at: number;
-	updated_at: number;
-}
 
 export const groupOut = (g: GroupRow, myRole: Role | "" | null): GroupOut => ({
 	groupId: g.id,
 	name: g.name,
 	avatar: g.avatar,
 	announcement: g.announcement,
-	ownerId: g.owner_id,
-	memberCount: g.member_count,
-	maxMembers: g.max_members,
+	ownerId: g.ownerId,
+	memberCount: g.memberCount,
+	maxMembers: g.maxMembers,
 	myRole: myRole ?? "",
-	joinVerify: g.join_verify === 1,
-	allowMemberInvite: g.allow_member_invite === 1,
-	isMuted: g.is_muted === 1,
-	createdAt: g.created_at,
-	updatedAt: g.updated_at,
+	joinVerify: g.joinVerify,
+	allowMemberInvite: g.allowMemberInvite,
+	isMuted: g.isMuted,
+	createdAt: g.createdAt,
+	updatedAt: g.updatedAt,
 });
 
+export const limitReached = () => conflict("the group has reached its member limit", Codes.GroupMemberLimitReached);
+
+/** 400 naming the first ID in `ids` that is no user. */
+export async function requireUsersExist(env: Bindings, ids: string[], field: string): Promise<void> {
+	const cards = await userCards(env, ids);
+	const missing = ids.find((id) => !cards.has(id));
+	if (missing) throw badRequest(`${field}: unknown user ${missing}`);
+}
+
 /** An active group, or 404 40101 (a dissolved group is not found for every lookup). */
-export async function loadGroup(env: Bindings, groupId: string): Promise<GroupRow> {
-	const g = await env.DB.prepare("SELECT * FROM groups WHERE id = ? AND status = 1").bind(groupId).first<GroupRow>();
+export async function requireGroup(env: Bindings, groupId: string): Promise<GroupRow> {
+	const g = await activeGroup(env, groupId);
 	if (!g) throw notFound("group not found", Codes.GroupNotFound);
 	return g;
 }
 
-export async function memberRole(env: Bindings, groupId: string, userId: string): Promise<Role | null> {
-	const row = await env.DB.prepare(
-		"SELECT role FROM group_members WHERE group_id = ? AND user_id = ? AND left_at IS NULL",
-	)
-		.bind(groupId, userId)
-		.first<{ role: Role }>();
-	return row?.role ?? null;
+/**
+ * `requireGroup` in the row shape routes/admin.ts still reads (snake_case, 0/1 flags).
+ * @deprecated routes/admin.ts should read `requireGroup`'s row; then this goes.
+ */
+export async function loadGroup(env: Bindings, groupId: string) {
+	const g = await requireGroup(env, groupId);
+	return {
+		id: g.id,
+		name: g.name,
+		avatar: g.avatar,
+		announcement: g.announcement,
+		owner_id: g.ownerId,
+		member_count: g.memberCount,
+		max_members: g.maxMembers,
+		join_verify: g.joinVerify ? 1 : 0,
+		allow_member_invite: g.allowMemberInvite ? 1 : 0,
+		is_muted: g.isMuted ? 1 : 0,
+		status: g.status,
+		created_at: g.createdAt,
+		updated_at: g.updatedAt,
+	};
 }
 
 /** The group and the caller's role; 404 40101 for a missing group, 403 40105 for a non-member. */
 export async function asMember(env: Bindings, groupId: string, userId: string) {
-	const group = await loadGroup(env, groupId);
+	const group = await requireGroup(env, groupId);
 	const role = await memberRole(env, groupId, userId);
 	if (!role) throw forbidden("you are not a member of this group", Codes.NotGroupMember);
 	return { group, role };
@@ -80,16 +102,6 @@ export async function asOwner(env: Bindings, groupId: string, userId: string) {
 	return m;
 }
 
-export async function currentMemberIds(env: Bindings, groupId: string, roles?: Role[]): Promise<string[]> {
-	const roleFilter = roles ? ` AND role IN (${roles.map(() => "?").join(",")})` : "";
-	const rows = await env.DB.prepare(
-		`SELECT user_id FROM group_members WHERE group_id = ? AND left_at IS NULL${roleFilter}`,
-	)
-		.bind(groupId, ...(roles ?? []))
-		.all<{ user_id: string }>();
-	return rows.results.map((r) => r.user_id);
-}
-
 /** Sends a group event to every current member, plus `extra` users (someone who just left). */
 export async function notifyGroup<T extends NotificationType>(
 	env: Bindings,
@@ -98,50 +110,85 @@ export async function notifyGroup<T extends NotificationType>(
 	data: NotificationData<T>,
 	extra: string[] = [],
 ): Promise<void> {
-	const members = await currentMemberIds(env, groupId);
+	const members = await memberIds(env, groupId);
 	await notify(env, [...members, ...extra], type, data);
 }
 
-/**
- * Adds one member, or brings a former member back (a fresh row state). The insert only happens
- * while the group is below `maxMembers`, so concurrent joins cannot push it over the limit;
- * `RETURNING user_id` yields a row only for users actually added.
- */
-export const addMemberStatement = (
+/** After users joined: the Conversation's copy, then `group.member_joined` to every member. */
+export async function announceJoined(
 	env: Bindings,
 	groupId: string,
-	userId: string,
-	role: Role,
+	userIds: string[],
+	inviterUserId: string,
 	t: number,
-	maxMembers: number,
-) =>
-	env.DB.prepare(
-		`INSERT INTO group_members (group_id, user_id, role, group_nickname, is_muted, joined_at, updated_at, left_at)
-		 SELECT ?, ?, ?, '', 0, ?, ?, NULL
-		  WHERE (SELECT COUNT(*) FROM group_members WHERE group_id = ? AND left_at IS NULL) < ?
-		 ON CONFLICT(group_id, user_id) DO UPDATE SET role = excluded.role, group_nickname = '', is_muted = 0,
-		   joined_at = excluded.joined_at, updated_at = excluded.updated_at, left_at = NULL
-		  WHERE group_members.left_at IS NOT NULL
-		 RETURNING user_id`,
-	).bind(groupId, userId, role, t, t, groupId, maxMembers);
+) {
+	await syncGroupConversation(env, groupId);
+	await notifyGroup(env, groupId, "group.member_joined", {
+		groupId,
+		userIds,
+		inviterUserId,
+		memberCount: await memberCount(env, groupId),
+		joinedAt: t,
+	});
+}
 
-/** Keeps the denormalised counter equal to the member rows, and moves the group's `updatedAt`. */
-export const recountStatement = (env: Bindings, groupId: string, t: number) =>
-	env.DB.prepare(
-		`UPDATE groups SET member_count = (SELECT COUNT(*) FROM group_members WHERE group_id = ? AND left_at IS NULL),
-		   updated_at = ? WHERE id = ?`,
-	).bind(groupId, t, groupId);
+/**
+ * A new group owned by `owner`, with `memberIds` as members; its limit is the runtime setting
+ * `group.max_members` at creation time.
+ */
+export async function createGroup(
+	env: Bindings,
+	owner: string,
+	body: z.output<typeof CreateGroupRequest>,
+): Promise<GroupOut> {
+	await enforceRateLimit(env, owner, "groupCreate");
+	const members = [...new Set(body.memberIds)].filter((id) => id !== owner);
+	const maxMembers = await getConfigValue(env, "group.max_members");
+	if (members.length + 1 > maxMembers) throw limitReached();
+	if (members.length) await requireUsersExist(env, members, "memberIds");
+	const id = crypto.randomUUID();
+	const t = now();
+	const { name, avatar, joinVerify, allowMemberInvite } = body;
+	await insertGroup(env, { id, name, avatar, ownerId: owner, maxMembers, joinVerify, allowMemberInvite }, members, t);
+	await announceJoined(env, id, members, owner, t);
+	return groupOut(await requireGroup(env, id), "owner");
+}
 
-export const leaveStatement = (env: Bindings, groupId: string, userId: string, t: number) =>
-	env.DB.prepare(
-		"UPDATE group_members SET left_at = ?, updated_at = ? WHERE group_id = ? AND user_id = ? AND left_at IS NULL",
-	).bind(t, t, groupId, userId);
+/** The group as `viewer` sees it (myRole "" for a non-member). */
+export async function groupFor(env: Bindings, groupId: string, viewer: string): Promise<GroupOut> {
+	const group = await requireGroup(env, groupId);
+	return groupOut(group, await memberRole(env, groupId, viewer));
+}
 
-export async function memberCount(env: Bindings, groupId: string): Promise<number> {
-	const row = await env.DB.prepare("SELECT member_count FROM groups WHERE id = ?")
-		.bind(groupId)
-		.first<{ member_count: number }>();
-	return row?.member_count ?? 0;
+/** The info fields an update may change, in the order `group.info_updated` lists them. */
+const INFO_FIELDS = ["name", "avatar", "announcement", "joinVerify", "allowMemberInvite"] as const;
+
+/** Owner/admin changes the present info fields; members get `group.info_updated` when any changed. */
+export async function updateGroup(
+	env: Bindings,
+	groupId: string,
+	me: string,
+	body: z.output<typeof UpdateGroupRequest>,
+): Promise<GroupOut> {
+	const { role } = await asAdmin(env, groupId, me);
+	const fields = INFO_FIELDS.filter((k) => body[k] !== undefined);
+	if (fields.length) {
+		const t = now();
+		await updateGroupInfo(env, groupId, Object.fromEntries(fields.map((k) => [k, body[k]])) as GroupInfo, t);
+		const g = await requireGroup(env, groupId);
+		await notifyGroup(env, groupId, "group.info_updated", {
+			groupId,
+			operatorUserId: me,
+			updatedFields: fields,
+			name: g.name,
+			avatar: g.avatar,
+			announcement: g.announcement,
+			joinVerify: g.joinVerify,
+			allowMemberInvite: g.allowMemberInvite,
+			updatedAt: t,
+		});
+	}
+	return groupOut(await requireGroup(env, groupId), role);
 }
 
 type ListItem = z.infer<typeof GroupListItem>;
@@ -152,20 +199,10 @@ type ListItem = z.infer<typeof GroupListItem>;
  * included, as for friends); groups the user left or that were dissolved come back with `isDeleted: true`.
  */
 export async function listGroupsFor(env: Bindings, userId: string, since: number): Promise<ListItem[]> {
-	const where =
-		since > 0
-			? "m.user_id = ? AND (m.updated_at >= ? OR (m.left_at IS NULL AND g.updated_at >= ?))"
-			: "m.user_id = ? AND m.left_at IS NULL AND g.status = 1";
-	const args = since > 0 ? [userId, since, since] : [userId];
-	const rows = await env.DB.prepare(
-		`SELECT g.*, m.role AS my_role, m.left_at AS my_left_at FROM group_members m JOIN groups g ON g.id = m.group_id
-		  WHERE ${where} ORDER BY m.joined_at DESC, g.id`,
-	)
-		.bind(...args)
-		.all<GroupRow & { my_role: Role; my_left_at: number | null }>();
-	return rows.results.map((r) => {
-		const isDeleted = r.my_left_at !== null || r.status !== 1;
-		return { ...groupOut(r, isDeleted ? "" : r.my_role), isDeleted };
+	const rows = await groupsOfUser(env, userId, since);
+	return rows.map((r) => {
+		const isDeleted = r.leftAt !== null || r.group.status !== 1;
+		return { ...groupOut(r.group, isDeleted ? "" : (r.role as Role)), isDeleted };
 	});
 }
 
@@ -173,36 +210,11 @@ export async function listGroupsFor(env: Bindings, userId: string, since: number
 export const groupsChangedSince = (env: Bindings, userId: string, since: number) =>
 	listGroupsFor(env, userId, Math.max(since, 0));
 
-/**
- * Ends one membership (removed by an owner/admin, or quit): D1 first, then the Conversation copy,
- * then `group.member_left` to the remaining members and the one who left.
- */
-export async function leaveGroup(
-	env: Bindings,
-	groupId: string,
-	userId: string,
-	operatorUserId: string,
-	reason: NotificationData<"group.member_left">["reason"],
-): Promise<void> {
-	const t = now();
-	await env.DB.batch([leaveStatement(env, groupId, userId, t), recountStatement(env, groupId, t)]);
-	await syncGroupConversation(env, groupId);
-	await notifyGroup(
-		env,
-		groupId,
-		"group.member_left",
-		{ groupId, userId, operatorUserId, reason, memberCount: await memberCount(env, groupId), leftAt: t },
-		[userId],
-	);
-}
-
 /** Marks the group dissolved, tells everyone who was a member and empties its conversation. */
-export async function dissolveGroup(env: Bindings, group: GroupRow, operator: string) {
-	const members = await currentMemberIds(env, group.id);
+export async function dissolveGroup(env: Bindings, group: Pick<GroupRow, "id" | "name">, operator: string) {
+	const members = await memberIds(env, group.id);
 	const t = now();
-	await env.DB.prepare("UPDATE groups SET status = 0, updated_at = ? WHERE id = ? AND status = 1")
-		.bind(t, group.id)
-		.run();
+	await markDissolved(env, group.id, t);
 	await syncGroupConversation(env, group.id);
 	await notify(env, members, "group.disbanded", {
 		groupId: group.id,
