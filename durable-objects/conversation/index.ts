@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import { type MessageData, SendCodes } from "../../contracts/messages";
 import { getConfigValue } from "../../db/system-config";
 import type { Bindings } from "../../domain/env";
-import { previewOf } from "../../domain/message-format";
 import type {
 	ConversationKind,
 	ConversationSummary,
@@ -22,9 +21,10 @@ import { MemberCopy } from "./members";
 import { lastRowOf, MessageStore, rowToMessage } from "./message-store";
 import { ReadPositions } from "./reads";
 import { storeOne } from "./send";
-import { fail, storedFingerprint, targetFor } from "./send-rules";
+import { fail, storedFingerprint } from "./send-rules";
 import { SenderCards } from "./sender-cards";
-import { Bookkeeping, type MessageRow, openStorage } from "./storage";
+import { Bookkeeping, openStorage } from "./storage";
+import { type LastRow, summaryOf } from "./summary";
 
 export type { ConversationMember, MemberSnapshot, PrivateSnapshot, SendInput } from "../../domain/messaging-types";
 export { IDEMPOTENCY_WINDOW, SMALL_GROUP_LIMIT };
@@ -228,21 +228,9 @@ export class Conversation extends DurableObject<Bindings> {
 		kind: ConversationKind,
 		convId: string,
 		userId: string,
-		last:
-			| Pick<MessageRow, "seq" | "messageId" | "contentType" | "content" | "status" | "createdAt">
-			| undefined = this.store.last(),
-	): ConversationSummary {
-		const lastSeq = this.store.lastSeq;
-		return {
-			conversationId: convId,
-			conversationType: kind,
-			targetId: targetFor(kind, convId, userId),
-			lastMessageId: last?.messageId ?? "",
-			lastMessageContent: last ? previewOf(last.contentType, last.content, last.status) : "",
-			lastMessageTime: last?.createdAt ?? 0,
-			lastSeq: last?.seq ?? lastSeq,
-			readSeq: Math.min(this.reads.get(userId), last?.seq ?? lastSeq),
-		};
+		last: LastRow | undefined = this.store.last(),
+	) {
+		return summaryOf(kind, convId, userId, last, this.store.lastSeq, this.reads.get(userId));
 	}
 
 	/** The member's conversation-list row, for hubs rebuilding their index; null if not a participant. */
