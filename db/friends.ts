@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, gte, isNull, not } from "drizzle-orm";
+import { and, desc, eq, exists, gte, isNull, not, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Bindings } from "../domain/env";
 import { blacklist, friendRequests, friendships, userSettings, users } from "../schema";
@@ -149,9 +149,43 @@ export async function settleFriendRequest(
 		.set({ status: accept ? "accepted" : "rejected", updatedAt: t })
 		.where(and(eq(friendRequests.id, req.id), eq(friendRequests.status, "pending")))
 		.returning({ id: friendRequests.id });
-	const [updated] = await db.batch([update, ...(accept ? [befriend(db, req.fromUserId, req.toUserId, t)] : [])]);
+	// The friendship rows are written only if the request is accepted once the update has run: a
+	// concurrent reject that won leaves it rejected, and then this batch makes no friends.
+	const accepted = and(eq(friendRequests.id, req.id), eq(friendRequests.status, "accepted"));
+	const [updated] = await db.batch([
+		update,
+		...(accept
+			? [
+					befriendIf(db, req.fromUserId, req.toUserId, t, accepted),
+					befriendIf(db, req.toUserId, req.fromUserId, t, accepted),
+				]
+			: []),
+	]);
 	return updated.length > 0;
 }
+
+/** One friendship row (a → b), (re)created only while `condition` holds of the request row. */
+const befriendIf = (db: Db, a: string, b: string, t: number, condition: SQL | undefined) =>
+	db
+		.insert(friendships)
+		.select((qb) =>
+			qb
+				// INSERT … SELECT: the row's values are bound constants (a select takes columns or aliased SQL only).
+				.select({
+					userId: sql<string>`${a}`.as("user_id"),
+					friendId: sql<string>`${b}`.as("friend_id"),
+					remark: sql<string>`''`.as("remark"),
+					createdAt: sql<number>`${t}`.as("created_at"),
+					updatedAt: sql<number>`${t}`.as("updated_at"),
+					deletedAt: sql<null>`NULL`.as("deleted_at"),
+				})
+				.from(friendRequests)
+				.where(condition),
+		)
+		.onConflictDoUpdate({
+			target: [friendships.userId, friendships.friendId],
+			set: { deletedAt: null, createdAt: t, updatedAt: t },
+		});
 
 /** Requests the user received (`to`) or sent (`from`), every status, newest first. */
 export function friendRequestPage(env: Bindings, userId: string, side: "from" | "to", p: PageParams) {

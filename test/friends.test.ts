@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { privateConversationId } from "../contracts/ids";
+import { settleFriendRequest } from "../db/friends";
 import { friendsChangedSince } from "../workers/services/friends";
 import { call, fails, ok } from "./fixtures/api";
 import { makeFriends } from "./fixtures/social";
@@ -133,6 +134,30 @@ describe("friend requests", () => {
 		await ok("POST", "/friends/requests", { token: a.token, body: { userId: b.userId, source: "search" } });
 		sa.close();
 		sb.close();
+	});
+
+	it("makes no friends from an accept that lost to a reject (the settle batch checks the request it settled)", async () => {
+		// The route checks the request is pending before it settles it; two answers can both pass
+		// that check. This is the accept whose batch runs after the reject's.
+		const [a, b] = await Promise.all([registerUser(), registerUser()]);
+		const { requestId } = await ok("POST", "/friends/requests", {
+			token: a.token,
+			body: { userId: b.userId, source: "search" },
+		});
+		const req = { id: requestId, fromUserId: a.userId, toUserId: b.userId };
+		expect(await settleFriendRequest(env, req, false, nowSec())).toBe(true);
+		expect(await settleFriendRequest(env, req, true, nowSec())).toBe(false);
+		expect((await friendIds(a)).total).toBe(0);
+		expect((await friendIds(b)).total).toBe(0);
+		const sent = await ok("GET", "/friends/requests?type=sent", { token: a.token });
+		expect(sent.list.find((r: { requestId: number }) => r.requestId === requestId)?.status).toBe("rejected");
+		// The accept that wins still makes both rows.
+		const again = await ok("POST", "/friends/requests", {
+			token: a.token,
+			body: { userId: b.userId, source: "search" },
+		});
+		expect(await settleFriendRequest(env, { ...req, id: again.requestId }, true, nowSec())).toBe(true);
+		expect([(await friendIds(a)).total, (await friendIds(b)).total]).toEqual([1, 1]);
 	});
 
 	it("accepts at once when the target does not require verification", async () => {
