@@ -4,11 +4,11 @@ import { notify } from "./notify";
 
 /** `livekit.call_status` to both sides, on every change of a call's status. */
 export const notifyCallStatus = (env: Bindings, call: CallRow) =>
-	notify(env, [call.caller_id, call.callee_id], "livekit.call_status", {
+	notify(env, [call.callerId, call.calleeId], "livekit.call_status", {
 		callId: call.id,
 		status: call.status,
-		callerId: call.caller_id,
-		calleeId: call.callee_id,
+		callerId: call.callerId,
+		calleeId: call.calleeId,
 	});
 
 /** The ring alarm: a call still ringing becomes missed, and both sides hear of it. */

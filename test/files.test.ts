@@ -4,7 +4,7 @@ import { extractFileIds } from "../domain/file-refs";
 import { app } from "../workers/app";
 import worker from "../workers/index";
 import { operations } from "../workers/lib/openapi";
-import { signedFileUrl } from "../workers/services/files";
+import { signedFileUrl } from "../workers/services/file-urls";
 import { call, fails, ok } from "./fixtures/api";
 import { newIn, sendWs } from "./fixtures/chat";
 import { makeFriends, makeGroup } from "./fixtures/social";
@@ -185,7 +185,7 @@ describe("files", () => {
 			R2_SECRET_ACCESS_KEY: "test-only-not-a-real-secret",
 			R2_BUCKET_NAME: "bucket-x",
 		};
-		const file = { id: `file-${crypto.randomUUID()}`, storage_key: "u1/2026-01-01/abc.jpg", mime_type: "image/jpeg" };
+		const file = { id: `file-${crypto.randomUUID()}`, storageKey: "u1/2026-01-01/abc.jpg", mimeType: "image/jpeg" };
 		const put = await signedFileUrl(s3Env, "http://ignored", "put", file, 3600);
 		const url = new URL(put.url);
 		expect(url.origin).toBe("https://acct123.r2.cloudflarestorage.com");

@@ -1,3 +1,4 @@
+import { pushTargets, recordPushAttempt } from "../../db/push";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
@@ -8,31 +9,16 @@ import { providerFor } from "./providers";
 /** Body text when the user turned message previews off. */
 const HIDDEN_PREVIEW = "你有一条新消息";
 
-interface TokenRow {
-	device_id: string;
-	push_token: string;
-	platform: string;
-}
-
 /**
  * Sends one push job to every token of the user, honouring `notificationEnabled` and
  * `messagePreviewEnabled`. Dead tokens are deleted and the user is told (`push.token_invalid`).
  */
 export async function deliverPush(env: Bindings, job: PushJob): Promise<void> {
-	const [settingsRes, tokensRes] = await env.DB.batch<any>([
-		env.DB.prepare("SELECT notification_enabled, message_preview_enabled FROM user_settings WHERE user_id = ?").bind(
-			job.userId,
-		),
-		env.DB.prepare("SELECT device_id, push_token, platform FROM push_tokens WHERE user_id = ?").bind(job.userId),
-	]);
-	const settings = settingsRes!.results[0] as
-		| { notification_enabled: number; message_preview_enabled: number }
-		| undefined;
-	const tokens = tokensRes!.results as TokenRow[];
-	if (settings && settings.notification_enabled !== 1) return;
+	const { settings, tokens } = await pushTargets(env, job.userId);
+	if (settings && !settings.notificationEnabled) return;
 	if (!tokens.length) return;
 	const isMessage = job.type === "message.new" || job.type === "message.mentioned";
-	const body = isMessage && settings?.message_preview_enabled === 0 ? HIDDEN_PREVIEW : job.body;
+	const body = isMessage && settings?.messagePreviewEnabled === false ? HIDDEN_PREVIEW : job.body;
 	const badge = await hubFor(env, job.userId)
 		.totalUnread()
 		.catch(() => 0);
@@ -46,24 +32,27 @@ export async function deliverPush(env: Bindings, job: PushJob): Promise<void> {
 		const provider = providerFor(env, t.platform);
 		let outcome: Awaited<ReturnType<typeof provider.send>>;
 		try {
-			outcome = await provider.send(t.push_token, message);
+			outcome = await provider.send(t.pushToken, message);
 		} catch (e) {
 			console.error("push provider failed", provider.name, String(e));
 			outcome = "failed";
 		}
-		await env.DB.prepare(
-			`INSERT INTO push_logs (user_id, device_id, provider, type, title, body, conversation_id, status, created_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		)
-			.bind(job.userId, t.device_id, provider.name, job.type, job.title, body, job.conversationId, outcome, now())
-			.run();
+		const entry = {
+			userId: job.userId,
+			deviceId: t.deviceId,
+			provider: provider.name,
+			type: job.type,
+			title: job.title,
+			body,
+			conversationId: job.conversationId,
+			status: outcome,
+			createdAt: now(),
+		};
+		await recordPushAttempt(env, entry, outcome === "invalid" ? t : undefined);
 		if (outcome === "invalid") {
-			await env.DB.prepare("DELETE FROM push_tokens WHERE user_id = ? AND device_id = ? AND push_token = ?")
-				.bind(job.userId, t.device_id, t.push_token)
-				.run();
 			await notify(env, [job.userId], "push.token_invalid", {
 				userId: job.userId,
-				deviceId: t.device_id,
+				deviceId: t.deviceId,
 				platform: t.platform,
 			});
 		}

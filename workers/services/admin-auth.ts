@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { AdminRole } from "../../contracts/admin";
+import { type AdminRow, adminSession, anyAdminExists, insertAdminIfNew } from "../../db/admin";
 import { isProduction } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
@@ -27,18 +28,6 @@ const AUDIENCE = "anychat-admin";
 const TOKEN_TYPE = "admin";
 
 export const BOOTSTRAP_USERNAME = "admin";
-
-export interface AdminRow {
-	id: string;
-	username: string;
-	password_hash: string;
-	email: string;
-	role: AdminRole;
-	status: number;
-	last_login_at: number;
-	created_at: number;
-	updated_at: number;
-}
 
 /**
  * Admin tokens: HS256 with ADMIN_JWT_SECRET (not the user key), audience `anychat-admin` and
@@ -78,8 +67,7 @@ async function verifyAdminToken(env: Bindings, token: string) {
  * a Worker without the setting creates nobody and says why in its log.
  */
 export async function ensureBootstrapAdmin(env: Bindings): Promise<void> {
-	const any = await env.DB.prepare("SELECT 1 FROM admin_users LIMIT 1").first();
-	if (any) return;
+	if (await anyAdminExists(env)) return;
 	const configured = env.ADMIN_BOOTSTRAP_PASSWORD;
 	if (!configured) {
 		console.warn(
@@ -90,13 +78,18 @@ export async function ensureBootstrapAdmin(env: Bindings): Promise<void> {
 		return;
 	}
 	const t = now();
-	const res = await env.DB.prepare(
-		`INSERT OR IGNORE INTO admin_users (id, username, password_hash, email, role, status, last_login_at, created_at, updated_at)
-		 VALUES (?, ?, ?, '', 'superadmin', 1, 0, ?, ?)`,
-	)
-		.bind(crypto.randomUUID(), BOOTSTRAP_USERNAME, await hashPassword(configured), t, t)
-		.run();
-	if (res.meta.changes > 0) console.warn("admin bootstrap: created superadmin 'admin' from ADMIN_BOOTSTRAP_PASSWORD");
+	const created = await insertAdminIfNew(env, {
+		id: crypto.randomUUID(),
+		username: BOOTSTRAP_USERNAME,
+		passwordHash: await hashPassword(configured),
+		email: "",
+		role: "superadmin",
+		status: 1,
+		lastLoginAt: 0,
+		createdAt: t,
+		updatedAt: t,
+	});
+	if (created) console.warn("admin bootstrap: created superadmin 'admin' from ADMIN_BOOTSTRAP_PASSWORD");
 }
 
 /** Every admin route except login: a live admin token of an active admin account. */
@@ -107,14 +100,8 @@ export const requireAdmin: MiddlewareHandler<AdminEnv> = withMeta(
 		const match = /^Bearer (\S+)$/.exec(header);
 		if (!match) throw unauthorized("invalid authorization header format", Codes.AdminTokenInvalid);
 		const claims = await verifyAdminToken(c.env, match[1]!);
-		const db = c.env.DB;
-		const [adminRes, revokedRes] = await db.batch<any>([
-			db.prepare("SELECT id, username, role, status FROM admin_users WHERE id = ?").bind(claims.adminId),
-			db.prepare("SELECT 1 AS revoked FROM admin_revoked_tokens WHERE jti = ?").bind(claims.jti),
-		]);
-		const admin = adminRes!.results[0] as Pick<AdminRow, "id" | "username" | "role" | "status"> | undefined;
-		if (!admin || revokedRes!.results.length > 0)
-			throw unauthorized("admin session has ended", Codes.AdminTokenInvalid);
+		const { account: admin, revoked } = await adminSession(c.env, claims.adminId, claims.jti);
+		if (!admin || revoked) throw unauthorized("admin session has ended", Codes.AdminTokenInvalid);
 		if (admin.status !== 1) throw forbidden("admin account is disabled", Codes.AdminDisabled);
 		// The role is read from D1, not the token, so a role change applies at once.
 		c.set("admin", { adminId: admin.id, username: admin.username, role: admin.role, jti: claims.jti, exp: claims.exp });
@@ -133,23 +120,13 @@ export const requireRole =
 		await next();
 	};
 
-/** One audit entry per admin write: who, what, which resource, when, from where. */
-export async function audit(
-	c: Context<AdminEnv>,
-	entry: { adminId?: string; action: string; resourceType: string; resourceId: string; details?: object },
-): Promise<void> {
-	await c.env.DB.prepare(
-		`INSERT INTO audit_logs (admin_id, action, resource_type, resource_id, details, ip_address, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-	)
-		.bind(
-			entry.adminId ?? c.var.admin.adminId,
-			entry.action,
-			entry.resourceType,
-			entry.resourceId,
-			JSON.stringify(entry.details ?? {}),
-			c.req.header("CF-Connecting-IP") ?? "",
-			now(),
-		)
-		.run();
+/** Who does an admin write, for its audit entry: the admin, and the client's address. */
+export interface Actor {
+	adminId: string;
+	ip: string;
 }
+
+export const clientIp = (c: Context) => c.req.header("CF-Connecting-IP") ?? "";
+
+/** The admin of the request (behind requireAdmin) as the actor of a write. */
+export const actorOf = (c: Context<AdminEnv>): Actor => ({ adminId: c.var.admin.adminId, ip: clientIp(c) });

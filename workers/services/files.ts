@@ -1,13 +1,30 @@
-import { AwsClient } from "aws4fetch";
-import type { FileRow } from "../../db/files";
+import type { z } from "zod";
+import { FILE_SIZE_LIMITS, FILE_TYPES, type FileType, type UploadTokenRequest } from "../../contracts/files";
+import {
+	activateFile,
+	activeFilesPage,
+	canReadFile,
+	type FileRow,
+	filesToClean,
+	getFileRow,
+	insertFile,
+	markFileDeleted,
+	purgeFiles,
+} from "../../db/files";
+import type { PageParams } from "../../db/paging";
 import type { Bindings } from "../../domain/env";
-import { BLOB_PATH } from "../../domain/file-refs";
 import { now } from "../../domain/time";
-import { filesUrlKey } from "../lib/secrets";
+import { notify } from "../../platform/notify";
+import { badRequest, Codes, notFound } from "../lib/errors";
+import { pageOut } from "../lib/paging";
+import { signedFileUrl } from "./file-urls";
+import { enforceRateLimit } from "./rate-limits";
 
 export const FileStatus = { Deleted: 0, Active: 1, Processing: 2 } as const;
 
 export const UPLOAD_URL_TTL = 3600;
+/** The download URL inside a file's info is valid this long. */
+const INFO_URL_TTL = 3600;
 
 export const newFileId = () => `file-${crypto.randomUUID()}`;
 
@@ -20,76 +37,195 @@ export function storageKey(userId: string, fileId: string, fileName: string, t: 
 
 export const baseMime = (v: string | null | undefined) => (v ?? "").split(";")[0]!.trim().toLowerCase();
 
-// ---- signed URLs -----------------------------------------------------------------------
+const isExpired = (f: FileRow, t = now()) => f.expiresAt !== null && f.expiresAt <= t;
+const fileNotFound = () => notFound("file not found", Codes.FileNotFound);
 
-type Op = "get" | "put";
-
-const b64url = (bytes: ArrayBuffer) =>
-	btoa(String.fromCharCode(...new Uint8Array(bytes)))
-		.replace(/\+/g, "-")
-		.replace(/\//g, "_")
-		.replace(/=+$/, "");
-
-async function hmac(env: Bindings, text: string): Promise<string> {
-	const key = await crypto.subtle.importKey("raw", await filesUrlKey(env), { name: "HMAC", hash: "SHA-256" }, false, [
-		"sign",
-	]);
-	return b64url(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
-}
-
-/** The signature covers operation, file and expiry, so a download URL cannot be used to upload. */
-const signedPayload = (op: Op, fileId: string, exp: number) => `${op}\n${fileId}\n${exp}`;
-
-/** Checks a signed URL of the Worker's byte route; false when forged, altered or expired. */
-export async function verifyBlobSignature(env: Bindings, op: Op, fileId: string, url: URL): Promise<boolean> {
-	const exp = Number(url.searchParams.get("exp"));
-	const sig = url.searchParams.get("sig") ?? "";
-	if (url.searchParams.get("op") !== op || !Number.isInteger(exp) || exp < now()) return false;
-	const expected = new TextEncoder().encode(await hmac(env, signedPayload(op, fileId, exp)));
-	const given = new TextEncoder().encode(sig);
-	return expected.length === given.length && crypto.subtle.timingSafeEqual(expected, given);
-}
-
-function r2S3(env: Bindings): { client: AwsClient; endpoint: string } | null {
-	if (!env.R2_ACCOUNT_ID || !env.R2_ACCESS_KEY_ID || !env.R2_SECRET_ACCESS_KEY) return null;
+/** The wire shape of a file (FileInfo); `origin` is the API's, for the Worker's own byte route. */
+async function fileInfo(env: Bindings, origin: string, f: FileRow) {
+	const downloadable = f.status === FileStatus.Active && !isExpired(f);
 	return {
-		client: new AwsClient({
-			accessKeyId: env.R2_ACCESS_KEY_ID,
-			secretAccessKey: env.R2_SECRET_ACCESS_KEY,
-			service: "s3",
-			region: "auto",
-		}),
-		endpoint: `https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com/${env.R2_BUCKET_NAME ?? "anychat-files"}`,
+		fileId: f.id,
+		userId: f.userId,
+		fileName: f.fileName,
+		fileType: f.fileType,
+		fileSize: f.fileSize,
+		mimeType: f.mimeType,
+		status: f.status,
+		downloadUrl: downloadable ? (await signedFileUrl(env, origin, "get", f, INFO_URL_TTL)).url : "",
+		createdAt: f.createdAt,
+		expiresAt: f.expiresAt ?? 0,
+	};
+}
+
+/** The caller's own file, not deleted; 404 otherwise. */
+async function ownFile(env: Bindings, userId: string, fileId: string): Promise<FileRow> {
+	const f = await getFileRow(env, fileId);
+	if (!f || f.status === FileStatus.Deleted || f.userId !== userId) throw fileNotFound();
+	return f;
+}
+
+/** A file the caller may read (owner or member of a conversation that shared it); 404 otherwise. */
+async function readableFile(env: Bindings, userId: string, fileId: string): Promise<FileRow> {
+	const f = await getFileRow(env, fileId);
+	if (!f || f.status === FileStatus.Deleted) throw fileNotFound();
+	if (!(await canReadFile(env, userId, f))) throw fileNotFound();
+	// Others never see a file before its owner completed it.
+	if (f.status !== FileStatus.Active && f.userId !== userId) throw fileNotFound();
+	return f;
+}
+
+/** Starts an upload: checks type and size, records the file as processing and signs a PUT URL. */
+export async function createUpload(
+	env: Bindings,
+	origin: string,
+	userId: string,
+	body: z.infer<typeof UploadTokenRequest>,
+) {
+	if (!(FILE_TYPES as readonly string[]).includes(body.fileType)) {
+		throw badRequest("fileType must be one of image, video, audio, file", Codes.FileTypeNotAllowed);
+	}
+	const type = body.fileType as FileType;
+	if (body.fileSize <= 0) throw badRequest("fileSize must be greater than 0");
+	if (body.fileSize > FILE_SIZE_LIMITS[type]) {
+		throw badRequest(`file size exceeds limit: ${FILE_SIZE_LIMITS[type]} bytes for ${type}`, Codes.FileSizeExceeded);
+	}
+	await enforceRateLimit(env, userId, "uploadToken");
+	const t = now();
+	const id = newFileId();
+	const row: FileRow = {
+		id,
+		userId,
+		fileName: body.fileName,
+		fileType: type,
+		fileSize: body.fileSize,
+		mimeType: baseMime(body.mimeType),
+		storageKey: storageKey(userId, id, body.fileName, t),
+		status: FileStatus.Processing,
+		createdAt: t,
+		updatedAt: t,
+		expiresAt: body.expiresHours ? t + body.expiresHours * 3600 : null,
+	};
+	await insertFile(env, row);
+	const upload = await signedFileUrl(env, origin, "put", row, UPLOAD_URL_TTL);
+	return {
+		fileId: id,
+		uploadUrl: upload.url,
+		uploadMethod: "PUT" as const,
+		uploadHeaders: upload.headers,
+		expiresIn: UPLOAD_URL_TTL,
 	};
 }
 
 /**
- * A URL that lets its holder PUT or GET one file's bytes for `ttl` seconds without a token.
- * With R2 S3 credentials configured it is a real R2 presigned URL (the bytes never pass the
- * Worker; PUT signs Content-Type, so R2 refuses another type); otherwise it points at the
- * Worker's own byte route, HMAC-signed with FILES_URL_SECRET.
+ * Finishes an upload: the stored object must have the declared size and type (a mismatching
+ * one is deleted), then the file becomes active and the owner's devices hear of it.
  */
-export async function signedFileUrl(
+export async function completeUpload(env: Bindings, origin: string, userId: string, fileId: string) {
+	const f = await ownFile(env, userId, fileId);
+	if (f.status !== FileStatus.Processing) throw badRequest("file already completed", Codes.InvalidFileId);
+	const head = await env.FILES.head(f.storageKey);
+	if (!head) throw badRequest("file not found in storage: upload the bytes first", Codes.FileUploadFailed);
+	const actualType = baseMime(head.httpMetadata?.contentType);
+	const problem =
+		head.size !== f.fileSize
+			? `uploaded size ${head.size} does not match declared fileSize ${f.fileSize}`
+			: actualType !== f.mimeType
+				? `uploaded Content-Type ${actualType || "(none)"} does not match declared mimeType ${f.mimeType}`
+				: null;
+	if (problem) {
+		await env.FILES.delete(f.storageKey);
+		throw badRequest(problem, Codes.FileUploadFailed);
+	}
+	const t = now();
+	if (!(await activateFile(env, f.id, t))) throw badRequest("file already completed", Codes.InvalidFileId);
+	await notify(env, [f.userId], "file.upload_completed", {
+		fileId: f.id,
+		fileName: f.fileName,
+		fileType: f.fileType,
+		fileSize: f.fileSize,
+		mimeType: f.mimeType,
+	});
+	return fileInfo(env, origin, { ...f, status: FileStatus.Active, updatedAt: t });
+}
+
+/** A readable file's info. */
+export const readableFileInfo = async (env: Bindings, origin: string, userId: string, fileId: string) =>
+	fileInfo(env, origin, await readableFile(env, userId, fileId));
+
+/** A signed download URL valid `ttl` seconds, for a readable, active, unexpired file. */
+export async function downloadLink(env: Bindings, origin: string, userId: string, fileId: string, ttl: number) {
+	const f = await readableFile(env, userId, fileId);
+	if (f.status !== FileStatus.Active) throw notFound("file is not active", Codes.FileNotFound);
+	if (isExpired(f)) throw notFound("file has expired", Codes.FileExpired);
+	const { url } = await signedFileUrl(env, origin, "get", f, ttl);
+	return { downloadUrl: url, expiresIn: ttl };
+}
+
+/** Deletes the caller's file: the stored object first, then the row (marked deleted) and its shares. */
+export async function deleteOwnFile(env: Bindings, userId: string, fileId: string): Promise<void> {
+	const f = await ownFile(env, userId, fileId);
+	await env.FILES.delete(f.storageKey);
+	await markFileDeleted(env, f.id, now());
+}
+
+/** The caller's active files (optionally of one type), newest first, as a wire page. */
+export async function listOwnFiles(
 	env: Bindings,
 	origin: string,
-	op: Op,
-	file: Pick<FileRow, "id" | "storage_key" | "mime_type">,
-	ttl: number,
-): Promise<{ url: string; headers: Record<string, string> }> {
-	const s3 = r2S3(env);
-	const headers: Record<string, string> = op === "put" ? { "Content-Type": file.mime_type } : {};
-	if (s3) {
-		const url = new URL(`${s3.endpoint}/${file.storage_key.split("/").map(encodeURIComponent).join("/")}`);
-		url.searchParams.set("X-Amz-Expires", String(ttl));
-		const signed = await s3.client.sign(new Request(url, { method: op === "put" ? "PUT" : "GET", headers }), {
-			// allHeaders: aws4fetch leaves Content-Type unsigned by default; signing it makes R2 refuse another type.
-			aws: { signQuery: true, allHeaders: true },
+	userId: string,
+	q: PageParams & { fileType?: FileType },
+) {
+	const p = { page: q.page, pageSize: q.pageSize };
+	const { rows, total } = await activeFilesPage(env, userId, q.fileType, p);
+	return pageOut(await Promise.all(rows.map((f) => fileInfo(env, origin, f))), total, p);
+}
+
+// ---- the Worker's byte route --------------------------------------------------------------
+
+/** The file an upload URL is for, while its upload is still pending. */
+export async function pendingUpload(env: Bindings, fileId: string): Promise<FileRow | undefined> {
+	const f = await getFileRow(env, fileId);
+	return f?.status === FileStatus.Processing ? f : undefined;
+}
+
+/**
+ * Streams an upload into R2 without buffering it; exactly the declared number of bytes is
+ * accepted. `stored` false: the body was refused, `seen` says how many bytes came.
+ */
+export async function storeUpload(env: Bindings, f: FileRow, body: ReadableStream<Uint8Array>) {
+	const declared = f.fileSize;
+	let seen = 0;
+	const counter = new TransformStream<Uint8Array, Uint8Array>({
+		transform(chunk, controller) {
+			seen += chunk.byteLength;
+			if (seen > declared) controller.error(new Error("body larger than declared"));
+			else controller.enqueue(chunk);
+		},
+	});
+	// Explicit pipe with its own catch: a refused body must not surface as an unhandled rejection.
+	const pumping = body.pipeTo(counter.writable).catch(() => undefined);
+	try {
+		await env.FILES.put(f.storageKey, counter.readable.pipeThrough(new FixedLengthStream(declared)), {
+			httpMetadata: { contentType: f.mimeType },
+			customMetadata: { fileId: f.id },
 		});
-		return { url: signed.url, headers };
+		return { stored: true, seen };
+	} catch {
+		await pumping;
+		return { stored: false, seen };
 	}
-	const exp = now() + ttl;
-	const sig = await hmac(env, signedPayload(op, file.id, exp));
-	return { url: `${origin}${BLOB_PATH}${file.id}?op=${op}&exp=${exp}&sig=${sig}`, headers };
+}
+
+/** An active, unexpired file's stored object, or which of the three is missing. */
+export async function storedFile(
+	env: Bindings,
+	fileId: string,
+): Promise<{ file: FileRow; object: R2ObjectBody } | { missing: "file" | "expired" | "object" }> {
+	const file = await getFileRow(env, fileId);
+	if (!file || file.status !== FileStatus.Active) return { missing: "file" };
+	if (isExpired(file)) return { missing: "expired" };
+	const object = await env.FILES.get(file.storageKey);
+	return object ? { file, object } : { missing: "object" };
 }
 
 // ---- clean-up ----------------------------------------------------------------------------
@@ -103,20 +239,12 @@ const CLEANUP_BATCH = 500;
  * its shares. Run by the cron trigger; each run handles up to CLEANUP_BATCH files.
  */
 export async function cleanupExpiredFiles(env: Bindings, t = now()): Promise<number> {
-	const rows = await env.DB.prepare(
-		`SELECT id, storage_key FROM files
-		  WHERE (expires_at IS NOT NULL AND expires_at <= ?) OR (status = 2 AND created_at <= ?)
-		  LIMIT ?`,
-	)
-		.bind(t, t - ABANDONED_AFTER, CLEANUP_BATCH)
-		.all<Pick<FileRow, "id" | "storage_key">>();
-	if (rows.results.length === 0) return 0;
-	await env.FILES.delete(rows.results.map((r) => r.storage_key));
-	await env.DB.batch(
-		rows.results.flatMap((r) => [
-			env.DB.prepare("DELETE FROM file_shares WHERE file_id = ?").bind(r.id),
-			env.DB.prepare("DELETE FROM files WHERE id = ?").bind(r.id),
-		]),
+	const rows = await filesToClean(env, t, t - ABANDONED_AFTER, CLEANUP_BATCH);
+	if (rows.length === 0) return 0;
+	await env.FILES.delete(rows.map((r) => r.storageKey));
+	await purgeFiles(
+		env,
+		rows.map((r) => r.id),
 	);
-	return rows.results.length;
+	return rows.length;
 }

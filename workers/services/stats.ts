@@ -1,3 +1,4 @@
+import { overviewCounts, sessionHolders } from "../../db/stats";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
 import { hubFor } from "../../platform/stubs";
@@ -12,16 +13,17 @@ export const ONLINE_PROBE_LIMIT = 200;
  * are asked in parallel (`connectedDevices()`), and `exact` says whether that covered all.
  */
 export async function countOnlineUsers(env: Bindings): Promise<{ online: number; exact: boolean }> {
-	const t = now();
-	const rows = await env.DB.prepare(
-		`SELECT user_id, MAX(refreshed_at) AS last FROM device_sessions
-		  WHERE revoked_at IS NULL AND expires_at > ?
-		  GROUP BY user_id ORDER BY last DESC LIMIT ?`,
-	)
-		.bind(t, ONLINE_PROBE_LIMIT + 1)
-		.all<{ user_id: string }>();
-	const candidates = rows.results.slice(0, ONLINE_PROBE_LIMIT);
-	const answers = await Promise.allSettled(candidates.map((r) => hubFor(env, r.user_id).connectedDevices()));
+	const holders = await sessionHolders(env, now(), ONLINE_PROBE_LIMIT + 1);
+	const candidates = holders.slice(0, ONLINE_PROBE_LIMIT);
+	const answers = await Promise.allSettled(candidates.map((userId) => hubFor(env, userId).connectedDevices()));
 	const online = answers.filter((a) => a.status === "fulfilled" && a.value.length > 0).length;
-	return { online, exact: rows.results.length <= ONLINE_PROBE_LIMIT };
+	return { online, exact: holders.length <= ONLINE_PROBE_LIMIT };
+}
+
+/** The back office's overview: D1's counts, the online users, and when it was taken. */
+export async function statsOverview(env: Bindings) {
+	const t = now();
+	const counts = await overviewCounts(env, t);
+	const online = await countOnlineUsers(env);
+	return { ...counts, onlineUsers: online.online, onlineUsersExact: online.exact, generatedAt: t };
 }
