@@ -1,12 +1,11 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 
 const root = new URL("..", import.meta.url).pathname;
-const wrangler = join(root, "node_modules/.bin/wrangler");
+const npm = "npm";
 const env = {
 	...process.env,
 	WRANGLER_SEND_METRICS: "false",
@@ -52,42 +51,27 @@ export interface DevServer {
 	restart: () => Promise<void>;
 }
 
-/** A fresh `wrangler dev` on a free port with its own state directory (migrations applied). */
+/**
+ * A fresh system as `npm start` serves it (scripts/start.sh: migrations, then wrangler dev behind
+ * the relay of scripts/front-relay.ts) on a free port with its own state directory.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
 	const persist = mkdtempSync(join(tmpdir(), "anychat-e2e-"));
 	const port = await freePort();
-	// The default inspector port (9229) may belong to another wrangler on the machine.
-	const inspectorPort = await freePort();
-	await promisify(execFile)(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-		cwd: root,
-		env,
-	});
 	const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
 	let output = "";
 	let child: ChildProcess | null = null;
 	const url = `http://127.0.0.1:${port}`;
 
 	const spawnServer = () => {
-		// Its own process group, so a stop or a kill ends wrangler and its workerd children together.
-		const c = spawn(
-			wrangler,
-			[
-				"dev",
-				"--ip",
-				"127.0.0.1",
-				"--port",
-				String(port),
-				"--inspector-port",
-				String(inspectorPort),
-				"--persist-to",
-				persist,
-				// The documented development admin password (README); never built into the code.
-				"--var",
-				"ADMIN_BOOTSTRAP_PASSWORD:Admin@123456",
-				...vars,
-			],
-			{ cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-		);
+		// Its own process group, so a stop or a kill ends npm, the relay, wrangler and workerd together.
+		// `npm test:e2e` built the console once already (SKIP_BUILD).
+		const c = spawn(npm, ["start", "--", ...vars], {
+			cwd: root,
+			env: { ...env, PORT: String(port), PERSIST_TO: persist, SKIP_BUILD: "1" },
+			detached: true,
+			stdio: ["ignore", "pipe", "pipe"],
+		});
 		c.stdout?.on("data", (d) => (output += d));
 		c.stderr?.on("data", (d) => (output += d));
 		child = c;
@@ -141,11 +125,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 		if (!(await waitHealthy(spawnServer()))) {
 			const log = output;
 			await stop();
-			throw new Error(`wrangler dev did not restart:\n${log}`);
+			throw new Error(`npm start did not restart:\n${log}`);
 		}
 	};
 
 	if (await waitHealthy(spawnServer())) return { url, log: () => output, stop, kill, restart };
 	await stop();
-	throw new Error(`wrangler dev did not start:\n${output}`);
+	throw new Error(`npm start did not start:\n${output}`);
 }

@@ -30,15 +30,7 @@ describe("drizzle-kit migrations", () => {
 				// drizzle-kit prefixes the folder with "./": give it a path relative to the project.
 				const said = execFileSync(
 					join(root, "node_modules/.bin/drizzle-kit"),
-					[
-						"generate",
-						"--dialect",
-						"sqlite",
-						"--schema",
-						schema,
-						"--out",
-						relative(root, out),
-					],
+					["generate", "--dialect", "sqlite", "--schema", schema, "--out", relative(root, out)],
 					{ cwd: root, encoding: "utf8", stdio: "pipe" },
 				);
 				expect(said).toContain("No schema changes");
