@@ -19,11 +19,10 @@ export async function fetchPage<T>(
 	p: PageParams,
 ): Promise<{ rows: T[]; total: number }> {
 	const pageQuery = rows.limit(p.pageSize).offset((p.page - 1) * p.pageSize);
-	// biome-ignore lint/suspicious/noExplicitAny: drizzle's batch wants its own builder types; both are builders.
+	// drizzle types batch() by its own builder classes; both are builders of this db, erased here.
 	const [counted, list] = (await db.batch([total as any, pageQuery as any])) as [{ n: number }[], T[]];
 	return { rows: list, total: Number(counted[0]?.n ?? 0) };
 }
 
 /** The count half of a page: `SELECT count(*) AS n FROM table WHERE where`. */
-export const countOf = (db: Db, table: SQLiteTable, where?: SQL) =>
-	db.select({ n: count() }).from(table).where(where);
+export const countOf = (db: Db, table: SQLiteTable, where?: SQL) => db.select({ n: count() }).from(table).where(where);

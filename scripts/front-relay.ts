@@ -117,17 +117,18 @@ function relay(client: Socket, upstream: { host: string; port: number }): void {
 			return;
 		}
 		// The first request's head is held until it is complete, so it can be looked at (and rewritten).
-		requestHead = Buffer.concat([requestHead, chunk]);
-		const end = headEnd(requestHead);
+		const held = Buffer.concat([requestHead, chunk]);
+		requestHead = held;
+		const end = headEnd(held);
 		if (end < 0) {
-			if (requestHead.length > MAX_HEAD) {
-				server.write(requestHead);
+			if (held.length > MAX_HEAD) {
+				server.write(held);
 				requestHead = null;
 			}
 			return;
 		}
-		const head = requestHead.subarray(0, end).toString("latin1");
-		const rest = requestHead.subarray(end + 4);
+		const head = held.subarray(0, end).toString("latin1");
+		const rest = held.subarray(end + 4);
 		requestHead = null;
 		if (/^GET /.test(head) && /^upgrade:\s*websocket\s*$/im.test(head)) {
 			// Watched from the 101 on.
@@ -151,14 +152,15 @@ function relay(client: Socket, upstream: { host: string; port: number }): void {
 			return;
 		}
 		if (!responseHead) return;
-		responseHead = Buffer.concat([responseHead, chunk]);
-		const end = headEnd(responseHead);
+		const held = Buffer.concat([responseHead, chunk]);
+		responseHead = held;
+		const end = headEnd(held);
 		if (end < 0) {
-			if (responseHead.length > MAX_HEAD) responseHead = null;
+			if (held.length > MAX_HEAD) responseHead = null;
 			return;
 		}
-		const upgraded = /^HTTP\/1\.1 101 /.test(responseHead.subarray(0, end).toString("latin1"));
-		const rest = responseHead.subarray(end + 4);
+		const upgraded = /^HTTP\/1\.1 101 /.test(held.subarray(0, end).toString("latin1"));
+		const rest = held.subarray(end + 4);
 		responseHead = null;
 		if (!upgraded) return;
 		fromServer = new FrameTracker();

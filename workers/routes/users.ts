@@ -16,7 +16,6 @@ import {
 	UserSearchResponse,
 	UserSettings,
 } from "../../contracts/users";
-import { relationFlags } from "../../db/relations";
 import type { Bindings } from "../../domain/env";
 import { ok } from "../../domain/envelope";
 import { now } from "../../domain/time";
@@ -26,7 +25,7 @@ import { requireUser } from "../lib/auth";
 import { badRequest, Codes, notFound } from "../lib/errors";
 import { fetchPage } from "../lib/paging";
 import { doc, validate } from "../lib/validate";
-import { notifyFriendsOfProfileChange } from "../services/friends";
+import { notifyFriendsOfProfileChange, relationFlags } from "../services/friends";
 import {
 	checkNickname,
 	getUserRow,
