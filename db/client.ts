@@ -1,3 +1,4 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import * as schema from "../schema";
 
@@ -14,4 +15,10 @@ export function dbOf(env: { DB: D1Database }): Db {
 		handles.set(env.DB, db);
 	}
 	return db;
+}
+
+/** Runs statements built by several repositories as one D1 batch: all of them commit, or none. */
+export async function runBatch(env: { DB: D1Database }, statements: BatchItem<"sqlite">[]): Promise<void> {
+	const [first, ...rest] = statements;
+	if (first) await dbOf(env).batch([first, ...rest]);
 }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { fails, ok } from "./fixtures/api";
+import { call, fails, ok } from "./fixtures/api";
 import { claimsOf, expiredCopy } from "./fixtures/tokens";
 import { loginDevice, PASSWORD, registerUser } from "./fixtures/users";
 import { connect, roundTrip } from "./fixtures/ws";
@@ -54,6 +54,22 @@ describe("POST /auth/register", () => {
 		expect(claimsOf(data.refreshToken).tokenType).toBe("refresh");
 		const me = await ok("GET", "/users/me", { token: data.accessToken });
 		expect(me).toMatchObject({ userId: data.userId, nickname: body.nickname, email: body.email, phone: "" });
+	});
+
+	it("answers 409 UserExists to the loser of two registrations of the same email at once, and keeps one account", async () => {
+		const email = `race${tag()}@example.com`;
+		const results = await Promise.all(
+			[0, 1].map(() => call("POST", "/auth/register", { body: registerBody({ email }) })),
+		);
+		const codes = results.map((r) => [r.status, r.body.code]).sort();
+		expect(codes).toEqual([
+			[200, 0],
+			[409, 10101],
+		]);
+		const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE email = ?")
+			.bind(email)
+			.first<{ n: number }>();
+		expect(rows?.n).toBe(1);
 	});
 
 	it("stores passwords as salted PBKDF2-SHA256 with 100,000 iterations", async () => {

@@ -1,3 +1,4 @@
+import { developmentSecret } from "../../db/dev-secrets";
 import { isProduction } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
 import { ApiError } from "./errors";
@@ -40,7 +41,7 @@ export function secretKey(
 	if (isProduction(env)) throw new ApiError(500, code, `server misconfigured: ${spec.secretName} is not set`);
 	let pending = cache.get(spec.devName);
 	if (!pending) {
-		pending = developmentSecret(env.DB, spec.devName).catch((e) => {
+		pending = generatedSecret(env, spec.devName).catch((e) => {
 			cache.delete(spec.devName);
 			throw e;
 		});
@@ -61,10 +62,7 @@ export const adminJwtKey = (env: Bindings) =>
 export const filesUrlKey = (env: Bindings) =>
 	secretKey(env, { value: env.FILES_URL_SECRET, secretName: "FILES_URL_SECRET", devName: "files-url" });
 
-async function developmentSecret(db: D1Database, name: string): Promise<Uint8Array> {
+async function generatedSecret(env: Bindings, name: string): Promise<Uint8Array> {
 	const fresh = crypto.getRandomValues(new Uint8Array(48));
-	const value = btoa(String.fromCharCode(...fresh));
-	await db.prepare("INSERT OR IGNORE INTO dev_secrets (name, value) VALUES (?, ?)").bind(name, value).run();
-	const row = await db.prepare("SELECT value FROM dev_secrets WHERE name = ?").bind(name).first<{ value: string }>();
-	return new TextEncoder().encode(row!.value);
+	return new TextEncoder().encode(await developmentSecret(env, name, btoa(String.fromCharCode(...fresh))));
 }

@@ -1,3 +1,4 @@
+import { clearFailuresStatement, failuresSince, recordFailure } from "../../db/login-failures";
 import { config } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
@@ -9,12 +10,8 @@ import { tooManyRequests } from "../lib/errors";
  */
 export async function checkLoginThrottle(env: Bindings, account: string): Promise<void> {
 	const cfg = config(env);
-	const failures = await env.DB.prepare(
-		"SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE account = ? AND at > ?",
-	)
-		.bind(account, now() - cfg.loginWindowSeconds)
-		.first<{ n: number; first: number | null }>();
-	if (failures && failures.n >= cfg.loginMaxFailures) {
+	const failures = await failuresSince(env, account, now() - cfg.loginWindowSeconds);
+	if (failures.n >= cfg.loginMaxFailures) {
 		throw tooManyRequests(
 			"too many failed login attempts; try again later",
 			(failures.first ?? now()) + cfg.loginWindowSeconds - now(),
@@ -25,12 +22,8 @@ export async function checkLoginThrottle(env: Bindings, account: string): Promis
 /** Records a failed attempt and drops failures that no longer count for anyone. */
 export async function recordLoginFailure(env: Bindings, account: string): Promise<void> {
 	const t = now();
-	await env.DB.batch([
-		env.DB.prepare("INSERT INTO login_failures (account, at) VALUES (?, ?)").bind(account, t),
-		env.DB.prepare("DELETE FROM login_failures WHERE at <= ?").bind(t - config(env).loginWindowSeconds),
-	]);
+	await recordFailure(env, account, t, t - config(env).loginWindowSeconds);
 }
 
 /** For the batch of a successful login: the account starts again with no failures. */
-export const clearLoginFailuresStatement = (env: Bindings, account: string) =>
-	env.DB.prepare("DELETE FROM login_failures WHERE account = ?").bind(account);
+export const clearLoginFailuresStatement = clearFailuresStatement;
