@@ -43,7 +43,7 @@ const project = async (name: string, include: string[], exclude: string[], extra
 					TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
 					// Tests exercise the throttles explicitly; keep every other test clear of them.
 					LOGIN_MAX_FAILURES: "5",
-					// Small, so the suites exercise the checkpointed hub (durable-objects/user-hub.ts) too.
+					// Small, so the suites exercise the checkpointed hub (durable-objects/user-hub/checkpoint.ts) too.
 					HUB_CHECKPOINT_SESSIONS: "2",
 					...(existsSync(upstreamOpenApi) ? { UPSTREAM_OPENAPI: readFileSync(upstreamOpenApi, "utf8") } : {}),
 					// The documented development admin password (README), supplied like `npm start` does.

@@ -5,7 +5,7 @@ export interface Secrets {
 	LOGIN_MAX_FAILURES?: string;
 	LOGIN_WINDOW_SECONDS?: string;
 	GROUP_MAX_MEMBERS?: string;
-	/** A UserHub with at least this many conversations keeps a checkpoint of its list (user-hub.ts). */
+	/** A UserHub with at least this many conversations keeps a checkpoint of its list (durable-objects/user-hub/checkpoint.ts). */
 	HUB_CHECKPOINT_SESSIONS?: string;
 	/** HMAC key of the Worker's signed file URLs. */
 	FILES_URL_SECRET?: string;

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Each object with its own drizzle-kit folder (see drizzle.<object>.config.ts). */
-export const OBJECT_MIGRATIONS = ["durable-objects/conversation/drizzle"];
+export const OBJECT_MIGRATIONS = ["durable-objects/conversation/drizzle", "durable-objects/user-hub/drizzle"];
 
 type Journal = { entries: { idx: number; when: number; tag: string; breakpoints: boolean }[] };
 

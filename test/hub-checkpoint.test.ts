@@ -102,4 +102,35 @@ describe("UserHub checkpoint", () => {
 		expect(s.meta).not.toContain("dirty");
 		expect((await listOf(me))[0].slice(0, 3)).toEqual([mb, 2, 2]);
 	});
+
+	it("a hub whose tables were made by hand before drizzle-kit keeps its rows and adopts the baseline migration", async () => {
+		const [me, b, c] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+		const mb = await makeFriends(me, b);
+		const mc = await makeFriends(me, c);
+		await send(b, mb, "b1");
+		await send(c, mc, "c1");
+		await until(async () => (await listOf(me)).length === 2);
+		expect(await runDurableObjectAlarm(hub(me.userId))).toBe(true);
+		const checkpointed = await listOf(me);
+		// The layout as the hand-written statements made it, with no record of drizzle's migrations.
+		await runInDurableObject(hub(me.userId), (_i, state) => {
+			const sql = state.storage.sql;
+			const rows = sql.exec<{ conversation_id: string; row: string }>("SELECT * FROM sessions").toArray();
+			const meta = sql.exec<{ key: string; value: string }>("SELECT * FROM hub_meta").toArray();
+			sql.exec("DROP TABLE __drizzle_migrations");
+			sql.exec("DROP TABLE sessions");
+			sql.exec("DROP TABLE hub_meta");
+			sql.exec("CREATE TABLE sessions (conversation_id TEXT PRIMARY KEY, row TEXT NOT NULL)");
+			sql.exec("CREATE TABLE hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+			for (const r of rows) sql.exec("INSERT INTO sessions VALUES (?, ?)", r.conversation_id, r.row);
+			for (const r of meta) sql.exec("INSERT INTO hub_meta VALUES (?, ?)", r.key, r.value);
+		});
+		await evictDurableObject(hub(me.userId));
+		expect((await startUp(me.userId)).rebuilds).toBe(false);
+		expect(await listOf(me)).toEqual(checkpointed);
+		const applied = await runInDurableObject(hub(me.userId), (_i, state) =>
+			state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM __drizzle_migrations").one(),
+		);
+		expect(applied.n).toBe(1);
+	});
 });

@@ -1,6 +1,7 @@
 /** A Conversation's own SQLite: its layout, from drizzle-kit migrations (drizzle/), and its bookkeeping. */
 import { eq } from "drizzle-orm";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import { hasTable, recordBaselineApplied } from "../drizzle-baseline";
 import type { ConversationDb } from "./db";
 import migrations from "./drizzle/migrations";
 import { bookkeeping } from "./schema";
@@ -23,9 +24,6 @@ export class Bookkeeping {
 			.run();
 	}
 }
-
-const hasTable = (sql: SqlStorage, name: string) =>
-	sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
 
 /** The hand-written layout versions this object had before drizzle-kit: 3 equals the baseline migration. */
 const LEGACY_VERSION = 3;
@@ -71,12 +69,8 @@ function adoptLegacy(sql: SqlStorage, keep: Bookkeeping): void {
 		"CREATE TABLE IF NOT EXISTS hidden (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq))",
 	);
 	keep.set("schema_version", LEGACY_VERSION);
-	// The same table drizzle's migrator creates; the baseline is what version 3 already is.
-	sql.exec(
-		'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
-	);
-	const baseline = migrations.journal.entries[0]!;
-	sql.exec('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)', "", baseline.when);
+	// The baseline is what version 3 already is.
+	recordBaselineApplied(sql, migrations);
 }
 
 /**

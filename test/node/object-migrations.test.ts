@@ -19,6 +19,7 @@ describe("drizzle-kit migrations", () => {
 	it.each([
 		["D1", "schema/index.ts", "migrations"],
 		["the Conversation object", "durable-objects/conversation/schema.ts", "durable-objects/conversation/drizzle"],
+		["the UserHub object", "durable-objects/user-hub/schema.ts", "durable-objects/user-hub/drizzle"],
 	])(
 		"%s: the migrations are up to date with the schema (drizzle-kit finds nothing to generate)",
 		(_, schema, folder) => {

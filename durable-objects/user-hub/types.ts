@@ -1,0 +1,12 @@
+import type { Wire } from "../../contracts/frame-codec";
+import type { AuthContext } from "../../domain/identity";
+
+/** What each hibernated socket remembers about itself. */
+export interface SocketInfo extends AuthContext {
+	connectedAt: number;
+	/** The socket's encoding (subprotocol `anychat.pb` = protobuf); absent = JSON. */
+	wire?: Wire;
+}
+
+/** A client frame as decoded from a socket message (JSON or protobuf). */
+export type Frame = { type: string; payload?: unknown };
