@@ -107,8 +107,8 @@ async function viaChromium(token: string): Promise<Probe> {
 
 const CLIENTS = { ws: viaWsPackage, "Node WebSocket": viaNodeWebSocket, Chromium: viaChromium } as const;
 
-async function api(path: string, body: unknown, token?: string) {
-	const res = await fetch(`${server.url}/api/v1${path}`, {
+async function api(path: string, body: unknown, token?: string, base = "/api/v1") {
+	const res = await fetch(`${server.url}${base}${path}`, {
 		method: "POST",
 		headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
 		body: JSON.stringify(body),
@@ -124,8 +124,16 @@ async function account() {
 	const device = (deviceId: string) => ({ password: PASSWORD, deviceType: "PC", deviceId, clientVersion: "e2e" });
 	const first = await api("/auth/register", { email: `${id}@example.com`, verifyCode: "0", ...device("first") });
 	const second = await api("/auth/login", { account: `${id}@example.com`, ...device("second") });
-	return { first: first.accessToken as string, second: second.accessToken as string };
+	return { userId: first.userId as string, first: first.accessToken as string, second: second.accessToken as string };
 }
+
+/** The development admin of `npm start` (README), logged in once per run. */
+let adminToken: string | null = null;
+const admin = async () => {
+	adminToken ??= (await api("/auth/login", { username: "admin", password: "Admin@123456" }, undefined, "/api/admin"))
+		.token as string;
+	return adminToken;
+};
 
 /** Waits for the close, bounded: a close that never comes fails here, not at the test's timeout. */
 const within = (probe: Probe) =>
@@ -167,6 +175,17 @@ describe.each(Object.entries(CLIENTS))("server-initiated closes with %s", (name,
 		await api("/auth/password/change", { oldPassword: PASSWORD, newPassword: "secret456" }, second);
 		const closed = await within(probe);
 		console.log(`${name}: password change → close ${closed.code} in ${closed.ms} ms`);
+		expect(closed).toMatchObject({ code: 4003, reason: "session ended" });
+		expect(closed.ms).toBeLessThan(LIMIT_MS);
+	});
+
+	it("a ban from the admin API ends the user's sockets with 4003 within 1 s", async () => {
+		const { userId, first } = await account();
+		const probe = await open(first);
+		probe.mark();
+		await api(`/users/${userId}/ban`, { reason: "e2e" }, await admin(), "/api/admin");
+		const closed = await within(probe);
+		console.log(`${name}: ban → close ${closed.code} in ${closed.ms} ms`);
 		expect(closed).toMatchObject({ code: 4003, reason: "session ended" });
 		expect(closed.ms).toBeLessThan(LIMIT_MS);
 	});
