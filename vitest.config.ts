@@ -32,6 +32,8 @@ const rates = (burst: number, perSec: number, only: Record<string, [number, numb
 // The limits test needs small buckets; every other suite runs with limits far above anything it sends
 // (still enabled, so the checks run on every path) and must not depend on timing.
 const LIMITS_TEST = "test/rate-limits.test.ts";
+// Large-group fan-out (online members only) with groups of a few members, so a test can build one.
+const LARGE_GROUPS_TEST = "test/large-groups.test.ts";
 
 const project = async (name: string, include: string[], exclude: string[], extra: Record<string, string>) => ({
 	plugins: [
@@ -69,7 +71,13 @@ const project = async (name: string, include: string[], exclude: string[], extra
 export default defineConfig({
 	test: {
 		projects: [
-			project("worker", ["test/**/*.test.ts"], [LIMITS_TEST, "test/node/**"], rates(1_000_000, 1_000_000)),
+			project(
+				"worker",
+				["test/**/*.test.ts"],
+				[LIMITS_TEST, LARGE_GROUPS_TEST, "test/node/**"],
+				rates(1_000_000, 1_000_000),
+			),
+			project("large-groups", [LARGE_GROUPS_TEST], [], { ...rates(1_000_000, 1_000_000), LARGE_GROUP_MEMBERS: "3" }),
 			// Small bursts that effectively never refill (1 token per 1000 s), so counts are exact;
 			// upload tokens refill within a second, so a refused caller is seen to succeed after
 			// Retry-After. Refill of every limit at its real defaults: test/rate-limits-rules.test.ts.

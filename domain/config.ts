@@ -10,6 +10,11 @@ export interface Config {
 	rateLimits: RateLimits;
 	/** See UserHub: hubs with at least this many conversations checkpoint their list instead of rebuilding it. */
 	hubCheckpointSessions: number;
+	/**
+	 * Groups with more members than this fan out to the hubs of online members only; offline
+	 * members' rows are read from the group when their list is asked for (conversation/presence.ts).
+	 */
+	largeGroupMembers: number;
 }
 
 /** Per-user actions with a token-bucket limit, kept in the user's UserHub (durable-objects/rate-limits.ts). */
@@ -78,5 +83,6 @@ export function config(env: Bindings): Config {
 		loginWindowSeconds: int(env.LOGIN_WINDOW_SECONDS, 900),
 		rateLimits: rateLimits(env),
 		hubCheckpointSessions: int(env.HUB_CHECKPOINT_SESSIONS, 64),
+		largeGroupMembers: int(env.LARGE_GROUP_MEMBERS, 100),
 	};
 }

@@ -7,6 +7,8 @@ export interface Secrets {
 	GROUP_MAX_MEMBERS?: string;
 	/** A UserHub with at least this many conversations keeps a checkpoint of its list (durable-objects/user-hub/checkpoint.ts). */
 	HUB_CHECKPOINT_SESSIONS?: string;
+	/** Groups above this many members fan out to online members' hubs only (durable-objects/conversation/presence.ts). */
+	LARGE_GROUP_MEMBERS?: string;
 	/** HMAC key of the Worker's signed file URLs. */
 	FILES_URL_SECRET?: string;
 	/** When all three R2 S3 settings are set, upload/download URLs are real R2 presigned URLs. */

@@ -28,6 +28,11 @@ export interface PushJob {
 	conversationId: string;
 	/** String extras delivered with the push. */
 	data: Record<string, string>;
+	/**
+	 * Queued without asking the user's hub (a large group's offline members): the consumer asks
+	 * it whether the user muted the conversation. Other jobs were checked when they were queued.
+	 */
+	checkMute?: boolean;
 }
 
 export const pushJob = (

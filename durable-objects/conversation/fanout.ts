@@ -1,5 +1,6 @@
 import type { MessageData } from "../../contracts/messages";
 import { recordFileReferences } from "../../db/files";
+import { config } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
 import { mayReferenceFiles } from "../../domain/file-refs";
 import type {
@@ -7,16 +8,27 @@ import type {
 	ConversationSummary,
 	FanoutMessage,
 	MessageNewData,
+	SendResult,
 } from "../../domain/messaging-types";
 import { notificationFrame } from "../../platform/notify";
 import { enqueuePush, type PushJob, pushJob } from "../../platform/push-jobs";
 import type { PeerStubs } from "../../platform/stubs";
 import type { MemberCopy } from "./members";
 import { lastRowOf } from "./message-store";
+import type { Presence } from "./presence";
 import type { SenderCards } from "./sender-cards";
 
-/** Read receipts, typing and per-member unread pushes go to every member only in groups up to this size. */
+/**
+ * Read receipts, typing and per-member unread pushes go to every member only in groups up to
+ * this size. Larger groups fan out to the hubs of online members only (presence.ts).
+ */
 export const SMALL_GROUP_LIMIT = 100;
+
+/**
+ * An offline member of a large group gets at most one push per conversation in this long
+ * (a mention always pushes): a busy group must not queue a job per message per member.
+ */
+export const PUSH_COALESCE_MS = 60_000;
 
 /** A stored message on its way to the members' hubs. */
 export type Outgoing = {
@@ -47,12 +59,15 @@ export class Fanout {
 	/** The highest sequence whose fan-out to every member's hub has finished (or given up). */
 	deliveredSeq = 0;
 	private draining: Promise<void> | null = null;
+	/** When each offline member of a large group was last sent a push for this conversation. */
+	private readonly pushedAt = new Map<string, number>();
 
 	constructor(
 		private readonly ctx: DurableObjectState,
 		private readonly env: Bindings,
 		private readonly peers: PeerStubs,
 		private readonly members: MemberCopy,
+		private readonly presence: Presence,
 		private readonly cards: SenderCards,
 		private readonly summaryOf: SummaryOf,
 	) {}
@@ -75,6 +90,24 @@ export class Fanout {
 				console.error("fan-out failed", String(e));
 			}
 			this.deliveredSeq = Math.max(this.deliveredSeq, batch[batch.length - 1]!.message.sequence);
+		}
+	}
+
+	/**
+	 * The sender's hub (which asked, and holds the sender's sockets) delivers these messages to
+	 * the sender's other devices with the acks, so the fan-out spares that hub a call — in a
+	 * private chat, one of a message's two. Only when every earlier message has reached every
+	 * hub (the caller checks), so those devices still see the conversation in sequence order.
+	 */
+	echo(stored: Outgoing[], results: SendResult[], summary: ConversationSummary): void {
+		const bySeq = new Map(stored.map((o) => [o.message.sequence, o]));
+		for (const r of results) {
+			if (!r.ok || r.duplicate) continue;
+			const o = bySeq.get(r.ack.sequence);
+			if (!o) continue;
+			o.frames = this.framesOf(o);
+			o.echoed = true;
+			r.echo = { frame: o.frames.frame, summary };
 		}
 	}
 
@@ -104,6 +137,9 @@ export class Fanout {
 		const convId = last.conversationId;
 		const kind = last.conversationType;
 		const members = this.members.ids();
+		// A large group calls the hubs of online members only; the others read its state when asked.
+		const large = kind === "group" && members.length > config(this.env).largeGroupMembers;
+		const targets = large ? this.presence.list() : members;
 		const pushes: PushJob[] = [];
 		// Each frame is serialised once per message, not once per member.
 		const built = batch.map((b) => ({ ...b, ...this.framesOf(b) }));
@@ -128,8 +164,12 @@ export class Fanout {
 		const lastRow = lastRowOf(last);
 		// Unread counts are pushed per member only where a conversation is small (see UserHub.applyMessages).
 		const unreadUpdate = kind === "private" || members.length <= SMALL_GROUP_LIMIT;
+		const offline = (userId: string) => {
+			const job = large ? this.coalescedPush(userId, built, kind, convId) : this.pushFor(userId, built, kind, convId);
+			if (job) pushes.push(job);
+		};
 		await Promise.all(
-			members.map(async (userId) => {
+			targets.map(async (userId) => {
 				const messages = personal(userId);
 				// The sender's hub already has all of these (echoed with the acks).
 				if (!messages.length) return;
@@ -137,19 +177,10 @@ export class Fanout {
 					const res = await this.peers
 						.hub(userId)
 						.applyMessages(userId, this.summaryOf(kind, convId, userId, lastRow), messages, unreadUpdate);
-					const incoming = built.filter((b) => b.message.senderId !== userId);
-					if (res.reached === 0 && !res.muted && incoming.length) {
-						const newest = incoming[incoming.length - 1]!;
-						const mentioned = incoming.some((b) => b.message.atUsers.includes(userId));
-						pushes.push(
-							pushJob(
-								userId,
-								mentioned ? "message.mentioned" : "message.new",
-								newest.preview,
-								{ messageId: newest.message.messageId, senderId: newest.message.senderId, conversationType: kind },
-								convId,
-							),
-						);
+					if (res.reached === 0) {
+						// A hub listed online with no socket left (the server was killed): not online.
+						if (large) this.presence.mark(userId, false);
+						if (!res.muted) offline(userId);
 					}
 				} catch (e) {
 					this.peers.forgetHub(userId);
@@ -157,7 +188,42 @@ export class Fanout {
 				}
 			}),
 		);
+		if (large) {
+			// Everyone not called above is offline (those called and found offline were pushed already).
+			const called = new Set(targets);
+			for (const userId of members) if (!called.has(userId)) offline(userId);
+		}
 		if (pushes.length) await enqueuePush(this.env, pushes);
+	}
+
+	/** The push for a member no device of whom got these messages; none if every one is their own. */
+	private pushFor(userId: string, built: Outgoing[], kind: ConversationKind, convId: string): PushJob | null {
+		const incoming = built.filter((b) => b.message.senderId !== userId);
+		if (!incoming.length) return null;
+		const newest = incoming[incoming.length - 1]!;
+		const mentioned = incoming.some((b) => b.message.atUsers.includes(userId));
+		return pushJob(
+			userId,
+			mentioned ? "message.mentioned" : "message.new",
+			newest.preview,
+			{ messageId: newest.message.messageId, senderId: newest.message.senderId, conversationType: kind },
+			convId,
+		);
+	}
+
+	/**
+	 * A large group's offline member: a push at most every PUSH_COALESCE_MS (the client shows
+	 * the unread count of the conversation, not each message); a mention always gets one. The
+	 * member's session mute is applied by the push consumer, which asks the member's hub.
+	 */
+	private coalescedPush(userId: string, built: Outgoing[], kind: ConversationKind, convId: string): PushJob | null {
+		const job = this.pushFor(userId, built, kind, convId);
+		if (!job) return null;
+		const t = Date.now();
+		if (job.type !== "message.mentioned" && t - (this.pushedAt.get(userId) ?? -Infinity) < PUSH_COALESCE_MS)
+			return null;
+		this.pushedAt.set(userId, t);
+		return { ...job, checkMute: true };
 	}
 
 	/**

@@ -19,6 +19,7 @@ import { Fanout, type Outgoing, SMALL_GROUP_LIMIT } from "./fanout";
 import { IDEMPOTENCY_WINDOW, IdempotencyWindow } from "./idempotency";
 import { MemberCopy } from "./members";
 import { lastRowOf, MessageStore, rowToMessage } from "./message-store";
+import { Presence } from "./presence";
 import { ReadPositions } from "./reads";
 import { storeOne } from "./send";
 import { fail, storedFingerprint } from "./send-rules";
@@ -58,6 +59,7 @@ export class Conversation extends DurableObject<Bindings> {
 	private readonly store = new MessageStore(this.db);
 	private readonly members_ = new MemberCopy(this.db);
 	private readonly reads = new ReadPositions(this.db);
+	private readonly presence = new Presence(this.db);
 	private readonly cards = new SenderCards(this.env);
 	private readonly peers = new PeerStubs(this.env);
 	private readonly flush: CountFlush;
@@ -69,8 +71,14 @@ export class Conversation extends DurableObject<Bindings> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		this.flush = new CountFlush(ctx, env, this.host, this.store, this.reads, this.bookkeeping);
-		this.fanout = new Fanout(ctx, env, this.peers, this.members_, this.cards, (kind, convId, userId, last) =>
-			this.summaryOf(kind, convId, userId, last),
+		this.fanout = new Fanout(
+			ctx,
+			env,
+			this.peers,
+			this.members_,
+			this.presence,
+			this.cards,
+			(kind, convId, userId, last) => this.summaryOf(kind, convId, userId, last),
 		);
 		ctx.blockConcurrencyWhile(async () => {
 			await openStorage(ctx.storage, this.db, this.bookkeeping);
@@ -119,6 +127,7 @@ export class Conversation extends DurableObject<Bindings> {
 		let joined: string[] = [];
 		this.ctx.storage.transactionSync(() => {
 			this.members_.replace(members);
+			this.presence.keepOnly(new Set(userIds));
 			for (const [k, v] of Object.entries(meta)) this.members_.setMeta(k, v);
 			joined = this.reads.seed(userIds, this.store.lastSeq);
 		});
@@ -196,30 +205,13 @@ export class Conversation extends DurableObject<Bindings> {
 			this.flush.arm();
 			for (const m of stored) this.reads.noteSent(m.message.senderId, m.message.sequence);
 			this.cards.keep(first.senderId, card);
-			if (opts.echo && seqBefore === this.fanout.deliveredSeq) this.echo(kind, stored, results);
+			if (opts.echo && seqBefore === this.fanout.deliveredSeq) {
+				const last = stored[stored.length - 1]!.message;
+				this.fanout.echo(stored, results, this.summaryOf(kind, last.conversationId, last.senderId, lastRowOf(last)));
+			}
 			this.fanout.push(stored);
 		}
 		return results;
-	}
-
-	/**
-	 * The sender's hub (which asked, and holds the sender's sockets) delivers these messages to
-	 * the sender's other devices with the acks, so the fan-out spares that hub a call — in a
-	 * private chat, one of a message's two. Only when every earlier message has reached every
-	 * hub, so those devices still see the conversation in sequence order.
-	 */
-	private echo(kind: ConversationKind, stored: Outgoing[], results: SendResult[]): void {
-		const last = stored[stored.length - 1]!.message;
-		const summary = this.summaryOf(kind, last.conversationId, last.senderId, lastRowOf(last));
-		const bySeq = new Map(stored.map((o) => [o.message.sequence, o]));
-		for (const r of results) {
-			if (!r.ok || r.duplicate) continue;
-			const o = bySeq.get(r.ack.sequence);
-			if (!o) continue;
-			o.frames = this.fanout.framesOf(o);
-			o.echoed = true;
-			r.echo = { frame: o.frames.frame, summary };
-		}
 	}
 
 	// ---- summaries for the members' hubs ----
@@ -231,6 +223,17 @@ export class Conversation extends DurableObject<Bindings> {
 		last: LastRow | undefined = this.store.last(),
 	) {
 		return summaryOf(kind, convId, userId, last, this.store.lastSeq, this.reads.get(userId));
+	}
+
+	/**
+	 * A member's hub reports whether the member has a live socket (presence.ts); coming online,
+	 * it gets the member's current row back. Null for a non-member or a conversation without messages.
+	 */
+	async setOnline(conversationId: string, userId: string, isOnline: boolean): Promise<ConversationSummary | null> {
+		const access = await this.access(conversationId, userId);
+		if (access.ok && access.kind === "group") this.presence.mark(userId, isOnline);
+		if (!access.ok || !isOnline || this.store.lastSeq === 0) return null;
+		return this.summaryOf(access.kind, conversationId, userId);
 	}
 
 	/** The member's conversation-list row, for hubs rebuilding their index; null if not a participant. */

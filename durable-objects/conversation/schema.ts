@@ -53,6 +53,14 @@ export const hidden = sqliteTable(
 	(t) => [primaryKey({ columns: [t.userId, t.seq] })],
 );
 
+/**
+ * Members of a large group whose hub has a live socket (presence.ts): a large group's messages
+ * reach only these hubs live; everyone else reads the conversation's state when asked.
+ */
+export const online = sqliteTable("online", {
+	userId: text("user_id").primaryKey(),
+});
+
 /** Integer settings of the object itself: the legacy schema version and the count flush checkpoint. */
 export const bookkeeping = sqliteTable("bookkeeping", {
 	key: text("key").primaryKey(),

@@ -14,6 +14,7 @@ import { RateLimiter, type TakeResult } from "../rate-limits";
 import { Checkpoint } from "./checkpoint";
 import { hubDb } from "./db";
 import { readFrame } from "./frames";
+import { HubPresence } from "./presence";
 import { SendPipeline } from "./send-pipeline";
 import { SessionIndex } from "./session-index";
 import { Sockets } from "./sockets";
@@ -48,6 +49,7 @@ export class UserHub extends DurableObject<Bindings> {
 	private readonly limits = new RateLimiter(config(this.env).rateLimits, this.ctx.storage.kv);
 	private readonly sends = new SendPipeline(new PeerStubs(this.env), this.limits, this.sockets, this.index);
 	private readonly typing = new Typing(this.env, this.sockets);
+	private readonly presence = new HubPresence(this.env, this.index, this.sockets.anyOpen());
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
@@ -77,6 +79,9 @@ export class UserHub extends DurableObject<Bindings> {
 		if ((await sessionState(this.env, identity.userId, identity.sessionId)) !== "active") {
 			this.sockets.close(server, CloseCodes.SessionEnded, "session ended");
 		}
+		// The user's groups learn the user is online before the client can sync, so no message
+		// falls between the sync and the live fan-out.
+		await this.presence.update(identity.userId, this.sockets.anyOpen());
 
 		const headers = new Headers();
 		if (subprotocol) headers.set("Sec-WebSocket-Protocol", subprotocol);
@@ -102,10 +107,24 @@ export class UserHub extends DurableObject<Bindings> {
 	async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
 		// 1005/1006 are reserved for "no status"/"abnormal" and cannot be sent back.
 		this.sockets.close(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+		await this.leaving(ws);
 	}
 
 	async webSocketError(ws: WebSocket): Promise<void> {
 		this.sockets.close(ws, 1011, "socket error");
+		await this.leaving(ws);
+	}
+
+	/** The last socket closing takes the user offline in their groups. */
+	private async leaving(ws: WebSocket): Promise<void> {
+		const userId = this.sockets.infoOf(ws)?.userId;
+		if (userId && !this.sockets.anyOpen(ws)) await this.presence.update(userId, false);
+	}
+
+	/** The list is about to be read: complete after a restart, and the groups' rows current while offline. */
+	private async current(): Promise<void> {
+		await this.index.ready();
+		if (!this.presence.live) await this.index.refreshGroups();
 	}
 
 	/** Writes the checkpoint; a new instance first rebuilds the rows its predecessor left unwritten. */
@@ -194,6 +213,7 @@ export class UserHub extends DurableObject<Bindings> {
 	/** The user became a member of a conversation: its row is written now, not on its first message. */
 	async track(userId: string, summary: ConversationSummary): Promise<void> {
 		if (!this.index.has(summary.conversationId)) this.index.upsert(userId, summary);
+		if (summary.conversationType === "group") await this.presence.joined(userId, summary.conversationId);
 	}
 
 	/** The user read up to `summary.readSeq`: update the row and tell the user's other devices. */
@@ -202,7 +222,7 @@ export class UserHub extends DurableObject<Bindings> {
 		summary: ConversationSummary,
 		excludeDevice: string | null,
 	): Promise<{ unreadCount: number; totalUnread: number }> {
-		await this.index.ready();
+		await this.current();
 		const row = this.index.upsert(userId, summary);
 		const data = this.index.unreadData(row);
 		this.notify("session.unread_updated", data, excludeDevice);
@@ -211,23 +231,32 @@ export class UserHub extends DurableObject<Bindings> {
 	}
 
 	async listSessions(limit: number, updatedBefore?: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
-		await this.index.ready();
+		await this.current();
 		return this.index.listBefore(limit, updatedBefore);
 	}
 
 	/** Sessions changed at or after `since` (0 = the most relevant `limit`), for /sync. */
 	async sessionsSince(since: number, limit: number): Promise<{ list: SessionData[]; hasMore: boolean }> {
-		await this.index.ready();
+		await this.current();
 		return this.index.listSince(since, limit);
 	}
 
 	async getSession(conversationId: string): Promise<SessionData | null> {
-		await this.index.ready();
+		await this.current();
 		return this.index.get(conversationId);
 	}
 
+	/**
+	 * For a push about a conversation: whether the user muted it (no push then) and the badge.
+	 * A large group queues pushes without asking each member's hub, so the mute is applied here.
+	 */
+	async pushState(conversationId: string): Promise<{ muted: boolean; totalUnread: number }> {
+		await this.current();
+		return { muted: this.index.isMuted(conversationId), totalUnread: this.index.totalUnread() };
+	}
+
 	async totalUnread(): Promise<number> {
-		await this.index.ready();
+		await this.current();
 		return this.index.totalUnread();
 	}
 

@@ -59,6 +59,30 @@ export class SessionIndex {
 		this.checkpoint.write(this.sessions);
 	}
 
+	/** The group conversations on the list (hidden ones included: a new message brings them back). */
+	groupIds(): string[] {
+		return [...this.sessions.values()].filter((r) => r.conversationType === "group").map((r) => r.conversationId);
+	}
+
+	/**
+	 * While the user is offline a large group does not call this hub per message: before a list is
+	 * read, each group's row is brought up to date from the group (one call per group, in parallel),
+	 * so unread counts and order are right at every read without a write per message.
+	 */
+	async refreshGroups(): Promise<void> {
+		const userId = this.selfId;
+		if (!userId) return;
+		const summaries = await Promise.all(
+			this.groupIds().map((id) =>
+				conversationFor(this.env, id)
+					.summaryFor(id, userId)
+					.catch(() => null),
+			),
+		);
+		for (const s of summaries) if (s) this.refresh(s);
+		this.armCheckpoint();
+	}
+
 	// ---- reading ----
 
 	listBefore(limit: number, updatedBefore?: number): Page {
@@ -76,6 +100,10 @@ export class SessionIndex {
 	get(conversationId: string): SessionData | null {
 		const row = this.sessions.get(conversationId);
 		return row && isVisible(row) ? toSession(row) : null;
+	}
+
+	isMuted(conversationId: string): boolean {
+		return this.sessions.get(conversationId)?.isMuted ?? false;
 	}
 
 	totalUnread(): number {

@@ -40,6 +40,11 @@ export class Sockets {
 		return this.ctx.getWebSockets().length;
 	}
 
+	/** Whether any socket but `leaving` is still open (a closing one no longer counts). */
+	anyOpen(leaving?: WebSocket): boolean {
+		return this.ctx.getWebSockets().some((ws) => ws !== leaving && ws.readyState === WebSocket.OPEN);
+	}
+
 	/**
 	 * Each selected socket receives `frame` (if any) and is closed with 4003. Select by device
 	 * IDs, or every device except `keepDevice`.

@@ -19,9 +19,16 @@ export async function deliverPush(env: Bindings, job: PushJob): Promise<void> {
 	if (!tokens.length) return;
 	const isMessage = job.type === "message.new" || job.type === "message.mentioned";
 	const body = isMessage && settings?.messagePreviewEnabled === false ? HIDDEN_PREVIEW : job.body;
-	const badge = await hubFor(env, job.userId)
-		.totalUnread()
-		.catch(() => 0);
+	const hub = hubFor(env, job.userId);
+	let badge = 0;
+	if (job.checkMute) {
+		// A large group queues its pushes without asking the member's hub: the session mute applies here.
+		const state = await hub.pushState(job.conversationId).catch(() => ({ muted: false, totalUnread: 0 }));
+		if (state.muted) return;
+		badge = state.totalUnread;
+	} else {
+		badge = await hub.totalUnread().catch(() => 0);
+	}
 	const message = {
 		title: job.title,
 		body,

@@ -7,10 +7,17 @@ export default {
 				"when": 1796525710114,
 				"tag": "0000_baseline",
 				"breakpoints": true
+			},
+			{
+				"idx": 1,
+				"when": 1796590196628,
+				"tag": "0001_online_members",
+				"breakpoints": true
 			}
 		]
 	},
 	"migrations": {
-		"m0000": "CREATE TABLE `bookkeeping` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`value` integer NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `hidden` (\n\t`user_id` text NOT NULL,\n\t`seq` integer NOT NULL,\n\tPRIMARY KEY(`user_id`, `seq`)\n);\n--> statement-breakpoint\nCREATE TABLE `members` (\n\t`user_id` text PRIMARY KEY NOT NULL,\n\t`role` text NOT NULL,\n\t`muted` integer DEFAULT 0 NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `messages` (\n\t`seq` integer PRIMARY KEY NOT NULL,\n\t`message_id` text NOT NULL,\n\t`sender_id` text NOT NULL,\n\t`content_type` text NOT NULL,\n\t`content` text NOT NULL,\n\t`reply_to` text DEFAULT '' NOT NULL,\n\t`at_users` text DEFAULT '[]' NOT NULL,\n\t`status` integer DEFAULT 0 NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`local_id` text DEFAULT '' NOT NULL,\n\t`device_id` text DEFAULT '' NOT NULL,\n\t`fingerprint` text DEFAULT '' NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `meta` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`value` text NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `reads` (\n\t`user_id` text PRIMARY KEY NOT NULL,\n\t`read_seq` integer NOT NULL\n);\n"
+		"m0000": "CREATE TABLE `bookkeeping` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`value` integer NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `hidden` (\n\t`user_id` text NOT NULL,\n\t`seq` integer NOT NULL,\n\tPRIMARY KEY(`user_id`, `seq`)\n);\n--> statement-breakpoint\nCREATE TABLE `members` (\n\t`user_id` text PRIMARY KEY NOT NULL,\n\t`role` text NOT NULL,\n\t`muted` integer DEFAULT 0 NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `messages` (\n\t`seq` integer PRIMARY KEY NOT NULL,\n\t`message_id` text NOT NULL,\n\t`sender_id` text NOT NULL,\n\t`content_type` text NOT NULL,\n\t`content` text NOT NULL,\n\t`reply_to` text DEFAULT '' NOT NULL,\n\t`at_users` text DEFAULT '[]' NOT NULL,\n\t`status` integer DEFAULT 0 NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`local_id` text DEFAULT '' NOT NULL,\n\t`device_id` text DEFAULT '' NOT NULL,\n\t`fingerprint` text DEFAULT '' NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `meta` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`value` text NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE `reads` (\n\t`user_id` text PRIMARY KEY NOT NULL,\n\t`read_seq` integer NOT NULL\n);\n",
+		"m0001": "CREATE TABLE `online` (\n\t`user_id` text PRIMARY KEY NOT NULL\n);\n"
 	}
 };

@@ -1,0 +1,3 @@
+CREATE TABLE `online` (
+	`user_id` text PRIMARY KEY NOT NULL
+);
