@@ -177,7 +177,7 @@ export function treeIo(root: number): { syscw: number; wchar: number; diskBytes:
  * settings (this measures throughput, not abuse protection) and a group limit above 1,000.
  */
 export const PRODUCT_VARS = [
-	"GROUP_MAX_MEMBERS:2000",
+	"GROUP_MAX_MEMBERS:20000",
 	...["RATE_MESSAGE", "RATE_FRIEND_REQUEST", "RATE_GROUP_CREATE", "RATE_UPLOAD_TOKEN", "RATE_WS_CONNECT"].map(
 		(limit) => `${limit}_BURST:0`,
 	),

@@ -202,6 +202,8 @@ export async function fanout(
 	sender: BenchSocket,
 	receivers: BenchSocket[],
 	opts: { messages: number; intervalMs: number; timeoutMs: number },
+	/** Receives every raw time-to-all and delivery time, for summaries over several calls. */
+	collect?: { toAll: number[]; deliveries: number[] },
 ): Promise<FanoutResult> {
 	const pending = new Map<string, { at: number; got: number; done: (t: number) => void }>();
 	const deliveries: number[] = [];
@@ -247,6 +249,8 @@ export async function fanout(
 	const generatorCpuPct = cpu();
 	for (const r of receivers) r.onFrame = () => {};
 	const t = summarize(toAll);
+	collect?.toAll.push(...toAll);
+	collect?.deliveries.push(...deliveries);
 	return {
 		members: receivers.length + 1,
 		messages: opts.messages,
