@@ -43,9 +43,38 @@ export const pushJob = (
 	conversationId = "",
 ): PushJob => ({ userId, type, title: TITLES[type], body, conversationId, data });
 
+/** A queue message: one push for each of `userIds` (the same text for all of them). */
+export type QueuedPush = Omit<PushJob, "userId"> & { userIds: string[] };
+
+/** Users per queue message: a large group's offline members share one message per 100. */
+const USERS_PER_MESSAGE = 100;
+
+/** The users of each queue message with the job they get. */
+export const jobsOf = (q: QueuedPush | PushJob): PushJob[] => {
+	if (!("userIds" in q)) return [q];
+	const { userIds, ...job } = q;
+	return userIds.map((userId) => ({ ...job, userId }));
+};
+
+/**
+ * Queues jobs: those that differ only in the user go together, up to USERS_PER_MESSAGE users a
+ * message, and the messages in batches of 100 (the Queue's sendBatch limit).
+ */
 export async function enqueuePush(env: Bindings, jobs: PushJob[]): Promise<void> {
-	for (let i = 0; i < jobs.length; i += 100) {
-		await env.PUSH_QUEUE.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+	const groups = new Map<string, QueuedPush>();
+	const messages: QueuedPush[] = [];
+	for (const { userId, ...job } of jobs) {
+		const key = JSON.stringify(job);
+		let q = groups.get(key);
+		if (!q || q.userIds.length >= USERS_PER_MESSAGE) {
+			q = { ...job, userIds: [] };
+			groups.set(key, q);
+			messages.push(q);
+		}
+		q.userIds.push(userId);
+	}
+	for (let i = 0; i < messages.length; i += 100) {
+		await env.PUSH_QUEUE.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
 	}
 }
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { pushIfOffline } from "../platform/push-jobs";
+import { enqueuePush, jobsOf, pushIfOffline, pushJob, type QueuedPush } from "../platform/push-jobs";
 import { ok } from "./fixtures/api";
 import { chatUser, closeAll, newIn, sendWs } from "./fixtures/chat";
 import { makeGroup } from "./fixtures/social";
@@ -123,5 +123,24 @@ describe("offline push", () => {
 				provider: "log",
 			}),
 		]);
+	});
+
+	it("queues jobs that differ only in the user as one message per 100 users", async () => {
+		const sent: QueuedPush[] = [];
+		// Records what reaches the Queue binding; the real queue carries these in the tests above.
+		const queue = { sendBatch: async (msgs: { body: QueuedPush }[]) => void sent.push(...msgs.map((m) => m.body)) };
+		const users = Array.from({ length: 250 }, (_, i) => `u${i}`);
+		const jobs = [
+			...users.map((u) => pushJob(u, "message.new", "hi", { messageId: "m1" }, "c1")),
+			pushJob("u0", "message.mentioned", "hi", { messageId: "m1" }, "c1"),
+		];
+		await enqueuePush({ ...env, PUSH_QUEUE: queue as unknown as Queue }, jobs);
+		expect(sent.map((q) => [q.type, q.userIds.length])).toEqual([
+			["message.new", 100],
+			["message.new", 100],
+			["message.new", 50],
+			["message.mentioned", 1],
+		]);
+		expect(sent.flatMap(jobsOf)).toEqual(jobs);
 	});
 });

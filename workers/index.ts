@@ -1,5 +1,5 @@
 import type { Bindings } from "../domain/env";
-import type { PushJob } from "../platform/push-jobs";
+import type { PushJob, QueuedPush } from "../platform/push-jobs";
 import { app } from "./app";
 import { consumePush } from "./push/consumer";
 import { cleanupExpiredFiles } from "./services/files";
@@ -19,5 +19,5 @@ export default {
 			),
 		);
 	},
-	queue: (batch, env) => consumePush(batch as MessageBatch<PushJob>, env),
-} satisfies ExportedHandler<Env, PushJob>;
+	queue: (batch, env) => consumePush(batch as MessageBatch<QueuedPush | PushJob>, env),
+} satisfies ExportedHandler<Env, QueuedPush | PushJob>;

@@ -217,11 +217,12 @@ export class Fanout {
 	 * member's session mute is applied by the push consumer, which asks the member's hub.
 	 */
 	private coalescedPush(userId: string, built: Outgoing[], kind: ConversationKind, convId: string): PushJob | null {
+		const t = Date.now();
+		// Most rounds of a busy group fall in the window: decided before any job is built.
+		const recent = t - (this.pushedAt.get(userId) ?? Number.NEGATIVE_INFINITY) < PUSH_COALESCE_MS;
+		if (recent && !built.some((b) => b.message.senderId !== userId && b.message.atUsers.includes(userId))) return null;
 		const job = this.pushFor(userId, built, kind, convId);
 		if (!job) return null;
-		const t = Date.now();
-		if (job.type !== "message.mentioned" && t - (this.pushedAt.get(userId) ?? -Infinity) < PUSH_COALESCE_MS)
-			return null;
 		this.pushedAt.set(userId, t);
 		return { ...job, checkMute: true };
 	}

@@ -1,8 +1,8 @@
-import { pushTargets, recordPushAttempt } from "../../db/push";
+import { type PushTargets, pushTargets, pushTargetsOf, recordPushAttempt } from "../../db/push";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
-import type { PushJob } from "../../platform/push-jobs";
+import { jobsOf, type PushJob, type QueuedPush } from "../../platform/push-jobs";
 import { hubFor } from "../../platform/stubs";
 import { providerFor } from "./providers";
 
@@ -13,8 +13,8 @@ const HIDDEN_PREVIEW = "你有一条新消息";
  * Sends one push job to every token of the user, honouring `notificationEnabled` and
  * `messagePreviewEnabled`. Dead tokens are deleted and the user is told (`push.token_invalid`).
  */
-export async function deliverPush(env: Bindings, job: PushJob): Promise<void> {
-	const { settings, tokens } = await pushTargets(env, job.userId);
+export async function deliverPush(env: Bindings, job: PushJob, targets?: PushTargets): Promise<void> {
+	const { settings, tokens } = targets ?? (await pushTargets(env, job.userId));
 	if (settings && !settings.notificationEnabled) return;
 	if (!tokens.length) return;
 	const isMessage = job.type === "message.new" || job.type === "message.mentioned";
@@ -66,11 +66,17 @@ export async function deliverPush(env: Bindings, job: PushJob): Promise<void> {
 	}
 }
 
-/** Queue consumer of `anychat-push`: a failed job is retried by the queue, the others are acked. */
-export async function consumePush(batch: MessageBatch<PushJob>, env: Bindings): Promise<void> {
-	for (const msg of batch.messages) {
+/**
+ * Queue consumer of `anychat-push`. Every user of the batch is looked up at once (most members of
+ * a large group have no device token and cost nothing more); a message whose delivery failed for
+ * any of its users is retried by the queue (at least once: its other users may get the push twice).
+ */
+export async function consumePush(batch: MessageBatch<QueuedPush | PushJob>, env: Bindings): Promise<void> {
+	const jobs = batch.messages.map((msg) => jobsOf(msg.body));
+	const targets = await pushTargetsOf(env, [...new Set(jobs.flat().map((j) => j.userId))]);
+	for (const [i, msg] of batch.messages.entries()) {
 		try {
-			await deliverPush(env, msg.body);
+			for (const job of jobs[i]!) await deliverPush(env, job, targets.get(job.userId));
 			msg.ack();
 		} catch (e) {
 			console.error("push job failed", String(e));
