@@ -731,7 +731,7 @@ async function main() {
 	for (const f of failures) console.log(`  [FAILED] ${f.scenario}: ${f.error}`);
 
 	await Promise.all([stop(servers.product.child), stop(servers.platform.child), stop(servers.transport.child)]);
-	await rm(dir, { recursive: true, force: true }).catch(() => {});
+	if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true }).catch(() => {});
 	console.log(`total ${round(totalMs / 1000, 1)} s; bench/results/latest.json written`);
 	const fields = {
 		w1: ratios.s1W1MsgPerSec,

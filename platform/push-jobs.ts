@@ -46,6 +46,9 @@ export const pushJob = (
 /** A queue message: one push for each of `userIds` (the same text for all of them). */
 export type QueuedPush = Omit<PushJob, "userId"> & { userIds: string[] };
 
+/** Below the Queue's 256 KB per sendBatch, with room for its per-message overhead. */
+const SEND_BATCH_BYTES = 192 * 1024;
+
 /** Users per queue message: a large group's offline members share one message per 100. */
 const USERS_PER_MESSAGE = 100;
 
@@ -73,9 +76,20 @@ export async function enqueuePush(env: Bindings, jobs: PushJob[]): Promise<void>
 		}
 		q.userIds.push(userId);
 	}
-	for (let i = 0; i < messages.length; i += 100) {
-		await env.PUSH_QUEUE.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
+	// A sendBatch takes at most 100 messages and 256 KB in all (a message of 100 users is ~4 KB).
+	let batch: { body: QueuedPush }[] = [];
+	let bytes = 0;
+	for (const body of messages) {
+		const size = JSON.stringify(body).length;
+		if (batch.length && (batch.length === 100 || bytes + size > SEND_BATCH_BYTES)) {
+			await env.PUSH_QUEUE.sendBatch(batch);
+			batch = [];
+			bytes = 0;
+		}
+		batch.push({ body });
+		bytes += size;
 	}
+	if (batch.length) await env.PUSH_QUEUE.sendBatch(batch);
 }
 
 /**

@@ -127,8 +127,18 @@ describe("offline push", () => {
 
 	it("queues jobs that differ only in the user as one message per 100 users", async () => {
 		const sent: QueuedPush[] = [];
-		// Records what reaches the Queue binding; the real queue carries these in the tests above.
-		const queue = { sendBatch: async (msgs: { body: QueuedPush }[]) => void sent.push(...msgs.map((m) => m.body)) };
+		const batches: number[] = [];
+		// Records what reaches the Queue binding (the real queue carries these in the tests above),
+		// holding it to the Queue's limits: 100 messages and 256 KB per sendBatch.
+		const queue = {
+			sendBatch: async (msgs: { body: QueuedPush }[]) => {
+				const bytes = msgs.reduce((n, m) => n + JSON.stringify(m.body).length, 0);
+				if (msgs.length > 100 || bytes > 256 * 1024)
+					throw new Error(`sendBatch over the limits: ${msgs.length}, ${bytes} B`);
+				batches.push(bytes);
+				sent.push(...msgs.map((m) => m.body));
+			},
+		};
 		const users = Array.from({ length: 250 }, (_, i) => `u${i}`);
 		const jobs = [
 			...users.map((u) => pushJob(u, "message.new", "hi", { messageId: "m1" }, "c1")),
@@ -142,5 +152,22 @@ describe("offline push", () => {
 			["message.mentioned", 1],
 		]);
 		expect(sent.flatMap(jobsOf)).toEqual(jobs);
+	});
+
+	it("splits the pushes of 10,000 offline members into sendBatch calls within the Queue's limits", async () => {
+		let users = 0;
+		const queue = {
+			sendBatch: async (msgs: { body: QueuedPush }[]) => {
+				const bytes = msgs.reduce((n, m) => n + JSON.stringify(m.body).length, 0);
+				if (msgs.length > 100 || bytes > 256 * 1024)
+					throw new Error(`sendBatch over the limits: ${msgs.length}, ${bytes} B`);
+				users += msgs.reduce((n, m) => n + m.body.userIds.length, 0);
+			},
+		};
+		const jobs = Array.from({ length: 10_000 }, () =>
+			pushJob(crypto.randomUUID(), "message.new", "hello everyone", { messageId: "m1", senderId: "s" }, "c1"),
+		);
+		await enqueuePush({ ...env, PUSH_QUEUE: queue as unknown as Queue }, jobs);
+		expect(users).toBe(10_000);
 	});
 });

@@ -33,6 +33,8 @@ export interface BigGroupResult {
 	messages: number;
 	timeToAllMs: LatencySummary;
 	deliveryMs: LatencySummary;
+	/** Reach-all per phase (1 msg/s, then 10 msg/s). */
+	byPhase: { msgPerSec: number; timeToAllMs: LatencySummary }[];
 	missing: number;
 	sessions: { checked: number; wrong: number; examples: string[] };
 	catchUp: { member: number; messages: number; expected: number; inOrder: boolean; ms: number };
@@ -205,6 +207,10 @@ export async function bigGroup(users: BenchUser[], e: BigGroupEnv): Promise<BigG
 		setupMs: { createGroup, seed, syncAndSettle, connect },
 		messages,
 		timeToAllMs: summarize(raw.toAll),
+		byPhase: results.map((r, i) => ({
+			msgPerSec: 1000 / BIG_GROUP.phases[i]!.intervalMs,
+			timeToAllMs: r.timeToAllMs,
+		})),
 		deliveryMs: summarize(raw.deliveries),
 		missing: results.reduce((n, r) => n + r.missing, 0),
 		sessions: { checked: online.length + sample.length, wrong: wrong.length, examples: wrong.slice(0, 3) },
