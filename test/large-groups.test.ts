@@ -143,4 +143,20 @@ describe("large groups: fan-out to online members only", () => {
 		expect((await pushesOf(muted.userId)).map((r) => r.body)).toEqual(["first"]);
 		closeAll(sender);
 	});
+
+	it("keeps a member whose hub came back online during the round that found it without a socket", async () => {
+		const [owner, a, b, c] = await Promise.all([registerUser(), registerUser(), registerUser(), registerUser()]);
+		const g = (await makeGroup(owner, [a, b, c])).groupId;
+		const kept = await runInDurableObject(conv(g), (o) => {
+			type P = { mark(u: string, on: boolean): void; dropStale(u: string, t: number): void; has(u: string): boolean };
+			const presence = (o as unknown as { presence: P }).presence;
+			const roundStart = Date.now();
+			presence.mark(a.userId, true); // the hub reconnected while the round was out
+			presence.dropStale(a.userId, roundStart);
+			const afterReconnect = presence.has(a.userId);
+			presence.dropStale(a.userId, roundStart + 1); // a later round found it without a socket
+			return [afterReconnect, presence.has(a.userId)];
+		});
+		expect(kept).toEqual([true, false]);
+	});
 });

@@ -140,6 +140,7 @@ export class Fanout {
 		// A large group calls the hubs of online members only; the others read its state when asked.
 		const large = kind === "group" && members.length > config(this.env).largeGroupMembers;
 		const targets = large ? this.presence.list() : members;
+		const roundStart = Date.now();
 		const pushes: PushJob[] = [];
 		// Each frame is serialised once per message, not once per member.
 		const built = batch.map((b) => ({ ...b, ...this.framesOf(b) }));
@@ -179,7 +180,7 @@ export class Fanout {
 						.applyMessages(userId, this.summaryOf(kind, convId, userId, lastRow), messages, unreadUpdate);
 					if (res.reached === 0) {
 						// A hub listed online with no socket left (the server was killed): not online.
-						if (large) this.presence.mark(userId, false);
+						if (large) this.presence.dropStale(userId, roundStart);
 						if (!res.muted) offline(userId);
 					}
 				} catch (e) {

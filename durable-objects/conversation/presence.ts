@@ -14,6 +14,8 @@ import { online } from "./schema";
  */
 export class Presence {
 	private ids: Set<string> | null = null;
+	/** When this instance marked each member online (a hub that reconnected during a round is not stale). */
+	private readonly since = new Map<string, number>();
 
 	constructor(private readonly db: ConversationDb) {}
 
@@ -40,6 +42,8 @@ export class Presence {
 	/** One write, only when the state changes. */
 	mark(userId: string, isOnline: boolean): void {
 		const ids = this.set();
+		if (isOnline) this.since.set(userId, Date.now());
+		else this.since.delete(userId);
 		if (ids.has(userId) === isOnline) return;
 		if (isOnline) {
 			this.db.insert(online).values({ userId }).onConflictDoNothing().run();
@@ -48,6 +52,15 @@ export class Presence {
 			this.db.delete(online).where(eq(online.userId, userId)).run();
 			ids.delete(userId);
 		}
+	}
+
+	/**
+	 * A fan-out round that began at `roundStart` found the member's hub without a socket: drops the
+	 * entry, unless the hub said it was online again after the round began (it reconnected meanwhile).
+	 */
+	dropStale(userId: string, roundStart: number): void {
+		if ((this.since.get(userId) ?? 0) >= roundStart) return;
+		this.mark(userId, false);
 	}
 
 	/** After a membership change (inside its transaction): former members are no one's concern here. */
