@@ -1,4 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { chunks } from "../domain/chunks";
 import type { Bindings } from "../domain/env";
 import { pushLogs, pushTokens, userSettings } from "../schema";
 import { dbOf } from "./client";
@@ -15,16 +16,16 @@ export interface PushTargets {
 }
 
 /**
- * `pushTargets` of many users at once (a large group's offline members): two statements per 90
- * users instead of two per user, so users with no device token cost the consumer almost nothing.
+ * Where a push to each of these users goes and how: their settings (undefined: the defaults) and
+ * device tokens. Two statements per 90 users, so the many members of a large group who have no
+ * device token cost the consumer almost nothing.
  */
 export async function pushTargetsOf(env: Bindings, userIds: string[]): Promise<Map<string, PushTargets>> {
 	const db = dbOf(env);
 	const out = new Map<string, PushTargets>(
 		userIds.map((id) => [id, { settings: undefined, tokens: [] as PushTokenRow[] }]),
 	);
-	for (let i = 0; i < userIds.length; i += 90) {
-		const chunk = userIds.slice(i, i + 90);
+	for (const chunk of chunks(userIds)) {
 		const [settings, tokens] = await db.batch([
 			db
 				.select({
@@ -48,25 +49,6 @@ export async function pushTargetsOf(env: Bindings, userIds: string[]): Promise<M
 		for (const { userId, ...t } of tokens) out.get(userId)!.tokens.push(t);
 	}
 	return out;
-}
-
-/** Where a push to the user goes and how: their settings (undefined: the defaults) and device tokens, in one batch. */
-export async function pushTargets(env: Bindings, userId: string): Promise<PushTargets> {
-	const db = dbOf(env);
-	const [settings, tokens] = await db.batch([
-		db
-			.select({
-				notificationEnabled: userSettings.notificationEnabled,
-				messagePreviewEnabled: userSettings.messagePreviewEnabled,
-			})
-			.from(userSettings)
-			.where(eq(userSettings.userId, userId)),
-		db
-			.select({ deviceId: pushTokens.deviceId, pushToken: pushTokens.pushToken, platform: pushTokens.platform })
-			.from(pushTokens)
-			.where(eq(pushTokens.userId, userId)),
-	]);
-	return { settings: settings[0], tokens: tokens as PushTokenRow[] };
 }
 
 /**

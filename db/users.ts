@@ -1,5 +1,6 @@
 import { and, asc, count, eq, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { chunks } from "../domain/chunks";
 import type { Bindings } from "../domain/env";
 import { pushTokens, userQrcodes, userSettings, users } from "../schema";
 import { dbOf } from "./client";
@@ -60,8 +61,7 @@ export async function userCardRows(env: Bindings, ids: string[]): Promise<UserCa
 	const unique = [...new Set(ids)];
 	const out: UserCardRow[] = [];
 	const db = dbOf(env);
-	for (let i = 0; i < unique.length; i += 90) {
-		const chunk = unique.slice(i, i + 90);
+	for (const chunk of chunks(unique)) {
 		out.push(
 			...(await db
 				.select({ id: users.id, nickname: users.nickname, avatar: users.avatar })

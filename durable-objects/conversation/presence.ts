@@ -1,4 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
+import { chunks } from "../../domain/chunks";
 import type { ConversationDb } from "./db";
 import { online } from "./schema";
 
@@ -66,12 +67,7 @@ export class Presence {
 	/** After a membership change (inside its transaction): former members are no one's concern here. */
 	keepOnly(members: ReadonlySet<string>): void {
 		const gone = this.list().filter((id) => !members.has(id));
-		for (let i = 0; i < gone.length; i += 90) {
-			this.db
-				.delete(online)
-				.where(inArray(online.userId, gone.slice(i, i + 90)))
-				.run();
-		}
+		for (const chunk of chunks(gone)) this.db.delete(online).where(inArray(online.userId, chunk)).run();
 		for (const id of gone) this.ids?.delete(id);
 	}
 }

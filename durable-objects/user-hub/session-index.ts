@@ -70,17 +70,21 @@ export class SessionIndex {
 	 * so unread counts and order are right at every read without a write per message.
 	 */
 	async refreshGroups(): Promise<void> {
-		const userId = this.selfId;
-		if (!userId) return;
+		if (!this.selfId) return;
+		await this.refreshFrom(this.selfId, this.groupIds());
+		this.armCheckpoint();
+	}
+
+	/** Each of these conversations' current row for the user, asked in parallel (one that cannot answer keeps its row). */
+	private async refreshFrom(userId: string, ids: Iterable<string>): Promise<void> {
 		const summaries = await Promise.all(
-			this.groupIds().map((id) =>
+			[...ids].map((id) =>
 				conversationFor(this.env, id)
 					.summaryFor(id, userId)
 					.catch(() => null),
 			),
 		);
 		for (const s of summaries) if (s) this.refresh(s);
-		this.armCheckpoint();
 	}
 
 	// ---- reading ----
@@ -264,14 +268,7 @@ export class SessionIndex {
 		}
 		const ids = new Set(this.sessions.keys());
 		if (this.legacyUnflushed) for (const id of await conversationIdsOf(this.env, userId)) ids.add(id);
-		const summaries = await Promise.all(
-			[...ids].map((id) =>
-				conversationFor(this.env, id)
-					.summaryFor(id, userId)
-					.catch(() => null),
-			),
-		);
-		for (const s of summaries) if (s) this.refresh(s);
+		await this.refreshFrom(userId, ids);
 		this.needsHydration = false;
 		this.legacyUnflushed = false;
 		this.armCheckpoint();

@@ -1,4 +1,4 @@
-import { type PushTargets, pushTargets, pushTargetsOf, recordPushAttempt } from "../../db/push";
+import { type PushTargets, pushTargetsOf, recordPushAttempt } from "../../db/push";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
@@ -13,8 +13,9 @@ const HIDDEN_PREVIEW = "你有一条新消息";
  * Sends one push job to every token of the user, honouring `notificationEnabled` and
  * `messagePreviewEnabled`. Dead tokens are deleted and the user is told (`push.token_invalid`).
  */
-export async function deliverPush(env: Bindings, job: PushJob, targets?: PushTargets): Promise<void> {
-	const { settings, tokens } = targets ?? (await pushTargets(env, job.userId));
+export async function deliverPush(env: Bindings, job: PushJob, targets: PushTargets | undefined): Promise<void> {
+	if (!targets) return;
+	const { settings, tokens } = targets;
 	if (settings && !settings.notificationEnabled) return;
 	if (!tokens.length) return;
 	const isMessage = job.type === "message.new" || job.type === "message.mentioned";

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { LoginRequest, RegisterRequest } from "../../contracts/auth";
 import { runBatch } from "../../db/client";
-import { refreshableSession, rotateRefresh } from "../../db/device-sessions";
+import { activeDeviceSessions, refreshableSession, rotateRefresh } from "../../db/device-sessions";
 import { newUserStatements, passwordHashOf, phoneOrEmailTaken, setPasswordHash, userByAccount } from "../../db/users";
 import { config } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
@@ -11,13 +11,7 @@ import { notify } from "../../platform/notify";
 import { ApiError, badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "./login-throttle";
-import {
-	activeDeviceSessions,
-	closeReplacedSessions,
-	endSessions,
-	mintTokens,
-	openSessionStatements,
-} from "./sessions-auth";
+import { closeReplacedSessions, endSessions, mintTokens, openSessionStatements } from "./sessions-auth";
 import { newQrcode, userRowToLoginUser } from "./users";
 
 /** Registration, login, token refresh and password change: the account half of auth.md. */

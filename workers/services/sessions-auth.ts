@@ -1,7 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { CloseCodes } from "../../contracts/ws";
 import {
-	activeDeviceSessions,
 	deviceOfSession,
 	type NewSession,
 	openSessionStatements as openSessionRows,
@@ -37,8 +36,6 @@ export function openSessionStatements(env: Bindings, s: NewSession): BatchItem<"
 	forgetSessions(s.userId);
 	return openSessionRows(env, s, t, t + config(env).refreshTtl);
 }
-
-export { activeDeviceSessions };
 
 /**
  * After a new login on a device, the sockets still open under its replaced sessions are closed
