@@ -25,9 +25,15 @@ export interface Secrets {
 	/** Offline push providers (optional; without them pushes go to the log provider). */
 	FCM_PROJECT_ID?: string;
 	FCM_ACCESS_TOKEN?: string;
+	/** A Google service account key (its JSON): access tokens are exchanged and renewed here (workers/push/fcm-token.ts). */
+	FCM_SERVICE_ACCOUNT?: string;
 	APNS_BEARER_TOKEN?: string;
 	APNS_TOPIC?: string;
 	APNS_HOST?: string;
+	/** An APNs signing key (the .p8 text) with its key and team ids: provider tokens are signed here (workers/push/apns-token.ts). */
+	APNS_KEY?: string;
+	APNS_KEY_ID?: string;
+	APNS_TEAM_ID?: string;
 }
 
 export type Bindings = Env & Secrets;

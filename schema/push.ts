@@ -13,6 +13,8 @@ export const pushLogs = sqliteTable(
 		body: text("body").notNull(),
 		conversationId: text("conversation_id").notNull().default(""),
 		status: text("status").notNull(),
+		/** Why a `failed` push failed, when known (e.g. "credential: …" for a refused push credential). */
+		error: text("error"),
 		createdAt: integer("created_at").notNull(),
 	},
 	(t) => [index("push_logs_user_idx").on(t.userId, t.createdAt)],

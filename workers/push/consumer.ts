@@ -4,6 +4,7 @@ import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
 import { jobsOf, type PushJob, type QueuedPush } from "../../platform/push-jobs";
 import { hubFor } from "../../platform/stubs";
+import { CredentialError } from "./credentials";
 import { providerFor } from "./providers";
 
 /** Body text when the user turned message previews off. */
@@ -39,10 +40,15 @@ export async function deliverPush(env: Bindings, job: PushJob, targets: PushTarg
 	for (const t of tokens) {
 		const provider = providerFor(env, t.platform);
 		let outcome: Awaited<ReturnType<typeof provider.send>>;
+		let error: string | undefined;
 		try {
 			outcome = await provider.send(t.pushToken, message);
 		} catch (e) {
-			console.error("push provider failed", provider.name, String(e));
+			// A provider's failure is logged and the job acknowledged, never retried by the queue: a
+			// refused or malformed credential would be refused again, and the queue's retry would
+			// push the message's other users a second time.
+			error = e instanceof CredentialError ? `credential: ${e.message}` : String(e);
+			console.error("push provider failed", provider.name, error);
 			outcome = "failed";
 		}
 		const entry = {
@@ -54,6 +60,7 @@ export async function deliverPush(env: Bindings, job: PushJob, targets: PushTarg
 			body,
 			conversationId: job.conversationId,
 			status: outcome,
+			error,
 			createdAt: now(),
 		};
 		await recordPushAttempt(env, entry, outcome === "invalid" ? t : undefined);
