@@ -38,6 +38,7 @@ import {
 	type RestResult,
 	restLoad,
 } from "./lib/scenarios";
+import { SEARCH, type SearchResult, searchScenario } from "./lib/search";
 import { baselineTarget, closeAll, openMany, pool, productTarget, type Target } from "./lib/sockets";
 import { round, sleep } from "./lib/stats";
 
@@ -49,7 +50,7 @@ const env = (name: string, fallback: number) => {
 };
 
 /**
- * `BENCH_ONLY=s1,s4` runs only the listed scenarios (s1..s7) and builds only the world they
+ * `BENCH_ONLY=s1,s4` runs only the listed scenarios (s1..s8) and builds only the world they
  * need (fewer users without s5, no 1,000 session friends without s6, no groups without s4):
  * for before/after measurements of one change. Unset = the whole run.
  */
@@ -608,6 +609,23 @@ async function main() {
 		});
 	}
 
+	// ---- scenario 8: message search -------------------------------------------------------
+	let s8: SearchResult | undefined;
+	if (runs("s8")) {
+		log(`scenario 8: search in one conversation of ${SEARCH.bigMessages} messages and across ${SEARCH.conversations}`);
+		await settle();
+		await attempt("s8 product", async () => {
+			// Its own four users: the others' conversations would be searched too.
+			const searchApi = new Api(`http://127.0.0.1:${servers.product.port}`);
+			const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map((k) => searchApi.register(1_000_000 + k, runId)));
+			s8 = await searchScenario([a!, b!, c!, d!], {
+				api: searchApi,
+				socketUrl: (x) => targets.product.socketUrl(x, ""),
+				log,
+			});
+		});
+	}
+
 	// ---- scenario 5 on the product, last: 4,500 first connections are the heaviest step ----
 	if (runs("s5")) log("scenario 5 (product): idle authenticated sockets, one per user");
 	await attempt("s5 product", async () => {
@@ -719,6 +737,7 @@ async function main() {
 			s5_idleSockets: memory,
 			s6_rest: s6 ?? {},
 			s7_bigGroup: s7 ?? {},
+			s8_search: s8 ?? {},
 		},
 		d1StatementsPerMsgS1W1: d1PerMsg,
 		ratiosToPlatform: ratios,
@@ -747,6 +766,8 @@ async function main() {
 		big10k_p99: s7?.timeToAllMs.p99 ?? "n/a",
 		big10k_missing: s7?.missing ?? "n/a",
 		d1PerMsg,
+		search100k_p99: s8?.inOne.latencyMs.p99 ?? "n/a",
+		search200_p99: s8?.across.latencyMs.p99 ?? "n/a",
 	};
 	console.log(
 		`bench: 1:1 W1 ratio=${ratios.s1W1MsgPerSec} fanout1000 p99=${s4[1000]?.product?.timeToAllMs.p99 ?? "n/a"} ms ${Object.entries(
@@ -771,6 +792,7 @@ interface Report {
 		s5_idleSockets: Record<string, MemoryResult>;
 		s6_rest: Record<string, RestResult>;
 		s7_bigGroup: BigGroupResult | Record<string, never>;
+		s8_search: SearchResult | Record<string, never>;
 	};
 	ratiosToPlatform: Record<string, number>;
 	targets: { target: string; measured: string; met: boolean }[];
@@ -868,6 +890,26 @@ function printTable(r: Report) {
 			`per-delivery p99 ${big.deliveryMs.p99}; missing ${big.missing}; lists wrong ${big.sessions.wrong}/${big.sessions.checked}; catch-up ${big.catchUp.messages}/${big.catchUp.expected} in ${big.catchUp.ms} ms; pushes ${big.pushes.logged} (${big.pushes.membersWithOne}/${big.pushes.sampleMembers} members with one); RSS +${big.rssMiB.growth} MiB; D1 ${big.d1StatementsPerMsg}/msg incl. push consumer`,
 			"",
 		]);
+	}
+	const found = sc.s8_search;
+	if ("inOne" in found) {
+		for (const [where, x] of [
+			[`in 1 conv of ${found.seeded.bigMessages}`, found.inOne],
+			[`across ${found.seeded.conversations} convs`, found.across],
+		] as const) {
+			rows.push([
+				`8 search ${where}`,
+				"product",
+				`${x.latencyMs.n} searches`,
+				String(x.latencyMs.p50),
+				String(x.latencyMs.p99),
+				String(x.latencyMs.max),
+				`matches ${Object.entries(x.totals)
+					.map(([k, n]) => `${k} ${n}`)
+					.join(", ")}`,
+				`${x.generatorCpuPct}%`,
+			]);
+		}
 	}
 	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
 	const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ");

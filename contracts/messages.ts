@@ -108,6 +108,52 @@ export const HistoryResponse = z.object({ list: z.array(Message), hasMore: z.boo
 
 export const MessageIdParam = z.object({
 	messageId: z.string().min(1, "messageId must not be empty").max(200, "messageId is too long"),
+/** A search keyword's length in characters (code points), after trimming. */
+export const SEARCH_KEYWORD_MAX = 100;
+/** How deep a search pages: a search across conversations merges each one's first offset+limit matches. */
+export const SEARCH_OFFSET_MAX = 1000;
+
+/** A wire content type or its integer alias (`system` too: server messages are stored with it); "" is none. */
+const SearchContentType = z
+	.string()
+	.meta({ examples: ["text"] })
+	.transform((v, ctx) => {
+		const t = v.trim().toLowerCase();
+		if (t === "") return undefined;
+		const type = /^\d+$/.test(t) ? CONTENT_TYPE_ALIASES[Number(t)] : CONTENT_TYPES.find((c) => c === t);
+		if (!type) {
+			ctx.addIssue({ code: "custom", message: `contentType must be one of ${CONTENT_TYPES.join(", ")}` });
+			return z.NEVER;
+		}
+		return type;
+	});
+
+/** `GET /messages/search` (the fields of SearchMessagesRequest in the contract's message.proto). */
+export const SearchMessagesQuery = z.object({
+	keyword: z
+		.string({ error: "keyword is required" })
+		.trim()
+		.min(1, "keyword must not be empty")
+		.refine((k) => [...k].length <= SEARCH_KEYWORD_MAX, `keyword must be at most ${SEARCH_KEYWORD_MAX} characters`)
+		.describe(
+			"Words match case-insensitively, the last one also as a prefix (`hel` finds `Hello`); several words match as a phrase, in order. Chinese, Japanese and Korean match anywhere in the text, from one character on.",
+		),
+	conversationId: z
+		.string()
+		.max(128, "conversationId is too long")
+		.optional()
+		.transform((v) => v || undefined)
+		.describe("Search one conversation (403 if the caller is not in it); omitted or empty: all of the caller's"),
+	contentType: SearchContentType.optional().describe("Only messages of this type; only text content is indexed"),
+	limit: queryInt("limit", 1, 100).default(20),
+	offset: queryInt("offset", 0, SEARCH_OFFSET_MAX).default(0),
+});
+
+export const SearchMessagesResponse = z.object({
+	list: z.array(Message).describe("Newest first; never a recalled message or one the caller deleted"),
+	total: z.number().int().describe("Every match the caller may see"),
+});
+
 });
 
 export const RecallResponse = z.object({ messageId: z.string(), recalledAt: UnixSeconds });

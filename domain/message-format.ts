@@ -22,21 +22,28 @@ export const RECALLED_PREVIEW = "[消息已撤回]";
 const PREVIEW_CHARS = 100;
 
 /**
- * The preview text of a message (messages-and-websocket.md §3 literals). Text content may be
- * a JSON document with a `text` field or plain text; cut by characters, never mid-character.
+ * What a text message says: its content is a JSON document with a `text` field or plain text;
+ * null for a JSON document without one.
+ */
+export function textOfContent(content: string): string | null {
+	if (!content.startsWith("{")) return content;
+	try {
+		const parsed = JSON.parse(content) as { text?: unknown };
+		return typeof parsed.text === "string" ? parsed.text : null;
+	} catch {
+		// Plain text that merely starts with a brace.
+		return content;
+	}
+}
+
+/**
+ * The preview text of a message (messages-and-websocket.md §3 literals); text is cut by
+ * characters, never mid-character.
  */
 export function previewOf(contentType: string, content: string, status = 0): string {
 	if (status === 1) return RECALLED_PREVIEW;
 	if (contentType !== "text") return PREVIEW_LABELS[contentType] ?? "[消息]";
-	let text = content;
-	if (content.startsWith("{")) {
-		try {
-			const parsed = JSON.parse(content) as { text?: unknown };
-			text = typeof parsed.text === "string" ? parsed.text : "[文本消息]";
-		} catch {
-			// Plain text that merely starts with a brace.
-		}
-	}
+	const text = textOfContent(content) ?? "[文本消息]";
 	const chars = [...text];
 	return chars.length > PREVIEW_CHARS ? `${chars.slice(0, PREVIEW_CHARS).join("")}...` : text;
 }

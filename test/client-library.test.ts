@@ -117,6 +117,25 @@ describe("client library in workerd", () => {
 		expect(groups.map((x) => x.groupId)).toContain(g.groupId);
 	});
 
+	it("searches messages: typed results, and a 400 as ApiError", async () => {
+		const a = await registered();
+		const b = await registered();
+		const sent = await a.client.friends.sendRequest({ userId: b.userId, source: "search" });
+		if (!sent.autoAccepted) await b.client.friends.handleRequest(sent.requestId, { action: "accept" });
+		const conversationId = privateConversationId(a.userId, b.userId);
+		const body = { conversationId, conversationType: "private", contentType: "text" } as const;
+		await a.client.messages.send({ ...body, content: "大家你好呀" });
+		await a.client.messages.send({ ...body, content: "nothing here" });
+		const found = await b.client.messages.search({ keyword: "你好", conversationId });
+		expect(found.total).toBe(1);
+		expect(found.list.map((m) => [m.senderId, m.content, m.sequence])).toEqual([[a.userId, "大家你好呀", 1]]);
+		expect((await a.client.messages.search({ keyword: "NOTHING", limit: 5 })).total).toBe(1);
+		const e = await b.client.messages.search({ keyword: "x", limit: 0 }).catch((x) => x);
+		expect(e).toBeInstanceOf(ApiError);
+		expect(e.status).toBe(400);
+		expect(e.message).toMatch(/limit/);
+	});
+
 	it("turns refusals into ApiError with the business code and the HTTP status", async () => {
 		const a = await registered();
 		const e = await a.client.friends.sendRequest({ userId: a.userId, source: "search" }).catch((x) => x);

@@ -4,7 +4,7 @@ import type * as S from "../../contracts/sessions";
 import type * as Sy from "../../contracts/sync";
 import type { Http, Query } from "../http";
 import { enc, type In, type Out } from "./shared";
-import type { ConversationMessages, Message, SendAck, Session, SyncResult } from "./types";
+import type { ConversationMessages, Message, MessageSearchResult, SendAck, Session, SyncResult } from "./types";
 
 export class SessionsApi {
 	constructor(private readonly http: Http) {}
@@ -53,6 +53,10 @@ export class MessagesApi {
 	/** Hides the message for the caller only. */
 	remove(messageId: string): Promise<null> {
 		return this.http.request("DELETE", `/messages/${enc(messageId)}`);
+	}
+	/** Full-text search, newest first: one conversation with `conversationId`, otherwise all of mine. */
+	search(query: In<typeof M.SearchMessagesQuery>): Promise<MessageSearchResult> {
+		return this.http.request("GET", "/messages/search", { query: query as Query });
 	}
 }
 

@@ -38,6 +38,7 @@ export type SendPayload = Omit<In<typeof M.SendMessageRequest>, "conversationTyp
 	localId: string;
 };
 export type SendAck = Out<typeof M.SendAck>;
+export type MessageSearchResult = Out<typeof M.SearchMessagesResponse>;
 export type Session = Out<typeof S.Session>;
 export type ConversationSeq = In<typeof Sy.ConversationSeq>;
 export type ConversationMessages = Out<typeof Sy.ConversationMessages>;

@@ -1,5 +1,6 @@
 import { useEffect } from "preact/hooks";
 import { ChatView } from "./chat";
+import { MessageSearch } from "./search";
 import { client, conversationTitle, loadGroupNames, loadSessions, store } from "./session";
 import { useStore } from "./store";
 import { ErrorBox, time, useAction } from "./ui";
@@ -22,6 +23,7 @@ export function ChatsView() {
 	return (
 		<section>
 			<h2>Conversations</h2>
+			<MessageSearch />
 			<ErrorBox error={error || act.error} />
 			{!sessions.length && <p class="muted">No conversations yet. Start one from a friend or a group.</p>}
 			<ul class="list" aria-label="Conversations">

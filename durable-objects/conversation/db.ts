@@ -16,3 +16,10 @@ export function conversationDb(storage: DurableObjectStorage, host: { readonly s
 	};
 	return drizzle(client as unknown as DurableObjectStorage, { schema });
 }
+
+/** An object's `sql` field as the modules' storage handle, read at each use. */
+export const sqlHost = (o: object) => ({
+	get sql(): SqlStorage {
+		return (o as { sql: SqlStorage }).sql;
+	},
+});

@@ -14,15 +14,16 @@ import { notify } from "../../platform/notify";
 import { hubFor, PeerStubs } from "../../platform/stubs";
 import { type Access, accessOf, ensureSynced } from "./access";
 import { CountFlush } from "./count-flush";
-import { conversationDb } from "./db";
+import { conversationDb, sqlHost } from "./db";
 import { Fanout, type Outgoing, SMALL_GROUP_LIMIT } from "./fanout";
 import { IDEMPOTENCY_WINDOW, IdempotencyWindow } from "./idempotency";
 import { MemberCopy } from "./members";
 import { lastRowOf, MessageStore, rowToMessage } from "./message-store";
 import { Presence } from "./presence";
 import { ReadPositions } from "./reads";
-import { storeOne } from "./send";
-import { fail, storedFingerprint } from "./send-rules";
+import { type SearchQuery, type SearchReply, searchFor } from "./search";
+import { loadKeys, storeOne } from "./send";
+import { fail } from "./send-rules";
 import { SenderCards } from "./sender-cards";
 import { Bookkeeping, openStorage } from "./storage";
 import { type LastRow, summaryOf } from "./summary";
@@ -34,20 +35,13 @@ type Refusal = { ok: false; code: number; message: string };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** The object's `sql` field as the modules' storage handle, read at each use. */
-const sqlHost = (o: Conversation) => ({
-	get sql(): SqlStorage {
-		return (o as unknown as { sql: SqlStorage }).sql;
-	},
-});
-
 /**
  * One per conversation (`conv:<id>`). Holds the conversation's member list (a copy of D1's
  * truth, replaced wholesale by `syncMembers`/`syncPrivate` so it can never drift), its
  * messages, the sequence counter, the idempotency keys and every member's read position.
- * A message costs exactly one SQL write here, its row in `messages` (the idempotency key is a
- * column of it); the sender's read position and the admin stats count are derived from the
- * rows by the periodic flush (count-flush.ts). Members' hubs are updated in memory.
+ * A message is one row in `messages` (the idempotency key is a column of it) and, for text, its
+ * full-text entry (search-index.ts), in one commit; the sender's read position and the admin stats
+ * count are derived from the rows by the periodic flush (count-flush.ts). Hubs are updated in memory.
  * This class is the lifecycle and the RPC surface; each concern is a module beside it.
  */
 export class Conversation extends DurableObject<Bindings> {
@@ -295,6 +289,11 @@ export class Conversation extends DurableObject<Bindings> {
 	 * config cache so a change applies without a redeploy); group owner/admin any time. Keeps
 	 * the sequence, drops the content.
 	 */
+	/** A participant's full-text search, newest first (search.ts). */
+	async search(conversationId: string, userId: string, q: SearchQuery): Promise<SearchReply> {
+		return searchFor(await this.access(conversationId, userId), this.store, conversationId, userId, q);
+	}
+
 	async recall(
 		conversationId: string,
 		userId: string,

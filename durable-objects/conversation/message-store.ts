@@ -5,21 +5,25 @@ import type { ConversationKind } from "../../domain/messaging-types";
 import type { ConversationDb } from "./db";
 import { IDEMPOTENCY_WINDOW, type KeyedRow } from "./idempotency";
 import { hidden, type MessageRow, messages } from "./schema";
+import { SearchIndex } from "./search-index";
 
 /** A message as it is written: every column but the status (0). */
 export type NewMessageRow = Omit<MessageRow, "status">;
 
 /**
  * The `messages` table: the conversation's messages by sequence (the rowid), the last sequence,
- * and the per-user `hidden` marks (delete-for-me).
+ * and the per-user `hidden` marks (delete-for-me); its full-text index follows every change of
+ * a message's text.
  */
 export class MessageStore {
 	/** The highest stored sequence; kept in memory, set by load() and insert(). */
 	lastSeq = 0;
 	/** The one write of a send, prepared once: the statement text is built a single time. */
 	private readonly insertRow;
+	readonly search: SearchIndex;
 
 	constructor(private readonly db: ConversationDb) {
+		this.search = new SearchIndex(db);
 		this.insertRow = db
 			.insert(messages)
 			.values({
@@ -44,10 +48,13 @@ export class MessageStore {
 				.select({ s: max(messages.seq) })
 				.from(messages)
 				.get()?.s ?? 0;
+		this.search.open();
 	}
 
+	/** Inside the send's transaction, so the message and its index entry commit together. */
 	insert(r: NewMessageRow): void {
 		this.insertRow.run(r);
+		this.search.add(r.seq, r.contentType, r.content);
 		this.lastSeq = r.seq;
 	}
 
@@ -106,9 +113,12 @@ export class MessageStore {
 			.all();
 	}
 
-	/** Keeps the sequence, drops the content. */
+	/** Keeps the sequence, drops the content (and its index entry, in the same commit). */
 	markRecalled(seq: number): void {
-		this.db.update(messages).set({ status: 1, content: "" }).where(eq(messages.seq, seq)).run();
+		this.db.transaction(() => {
+			this.db.update(messages).set({ status: 1, content: "" }).where(eq(messages.seq, seq)).run();
+			this.search.remove(seq);
+		});
 	}
 
 	hide(userId: string, seq: number): void {

@@ -246,6 +246,11 @@ export class UserHub extends DurableObject<Bindings> {
 		return this.index.get(conversationId);
 	}
 
+	/** The conversations a message search across all of the user's looks in. */
+	async conversationIds(): Promise<string[]> {
+		return this.index.conversationIds();
+	}
+
 	/**
 	 * For a push about a conversation: whether the user muted it (no push then) and the badge.
 	 * A large group queues pushes without asking each member's hub, so the mute is applied here.

@@ -59,6 +59,15 @@ export class SessionIndex {
 		this.checkpoint.write(this.sessions);
 	}
 
+	/**
+	 * Every conversation the user has, hidden ones included (a message search looks in each). Only
+	 * an index left by the former batched flush needs its hydration first to know them all.
+	 */
+	async conversationIds(): Promise<string[]> {
+		if (this.legacyUnflushed) await this.ready();
+		return [...this.sessions.keys()];
+	}
+
 	/** The group conversations on the list (hidden ones included: a new message brings them back). */
 	groupIds(): string[] {
 		return [...this.sessions.values()].filter((r) => r.conversationType === "group").map((r) => r.conversationId);

@@ -5,6 +5,8 @@ import {
 	Message,
 	MessageIdParam,
 	RecallResponse,
+	SearchMessagesQuery,
+	SearchMessagesResponse,
 	SendAck,
 	SendCodes,
 	SendMessageRequest,
@@ -17,6 +19,7 @@ import type { AppEnv } from "../env";
 import { requireUser } from "../lib/auth";
 import { doc, validate } from "../lib/validate";
 import { apiErrorOf, conversationOfMessage } from "../services/messaging";
+import { searchMessages } from "../services/message-search";
 import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 
 /** Message operations beyond the WebSocket (paths of later upstream versions, camelCase). */
@@ -56,6 +59,21 @@ messages.get(
 	"/:messageId",
 	requireUser,
 	doc({ summary: "One message (participants only; not one you deleted)", tags: ["messages"], response: Message }),
+// Before "/:messageId", which would take "search" for a message ID.
+messages.get(
+	"/search",
+	requireUser,
+	doc({
+		summary: "Search my messages by keyword, in one conversation or all of mine, newest first",
+		description:
+			"Only text content is indexed. Latin words match case-insensitively (diacritics ignored), the keyword's last word also as a prefix; several words match as a phrase. Chinese, Japanese and Korean text matches anywhere, from one character on. Recalled messages and messages the caller deleted for themselves are never returned; a conversationId the caller is not in is refused (403).",
+		tags: ["messages"],
+		response: SearchMessagesResponse,
+	}),
+	validate("query", SearchMessagesQuery),
+	async (c) => ok(c, await searchMessages(c.env, c.var.auth.userId, c.req.valid("query"))),
+);
+
 	validate("param", MessageIdParam),
 	async (c) => {
 		const { messageId } = c.req.valid("param");
