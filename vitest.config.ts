@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { webhookReceiver } from "./test/fixtures/webhook-receiver.ts";
 
 // wrangler.toml serves the console from dist/console; the Worker tests must start before
 // (or without) a console build, so the directory only has to exist.
@@ -35,7 +36,21 @@ const LIMITS_TEST = "test/rate-limits.test.ts";
 // Large-group fan-out (online members only) with groups of a few members, so a test can build one.
 const LARGE_GROUPS_TEST = "test/large-groups.test.ts";
 
-const project = async (name: string, include: string[], exclude: string[], extra: Record<string, string>) => ({
+// Server hooks: the hook list read on every lookup (WEBHOOK_CACHE_SECONDS 0, so a test's hook applies at
+// once), retries without delay, and every outbound fetch answered by a fake receiver in Node (an outside
+// service: test/fixtures/webhook-receiver.ts). Its own D1, so no other suite ever meets a test's hook.
+const WEBHOOKS_TESTS = "test/webhooks*.test.ts";
+
+// Request logs and metrics datapoints, with a recording METRICS binding (test/fixtures/metrics-recorder.js).
+const OBSERVABILITY_TEST = "test/observability.test.ts";
+
+const project = async (
+	name: string,
+	include: string[],
+	exclude: string[],
+	extra: Record<string, string>,
+	miniflare: Record<string, unknown> = {},
+) => ({
 	plugins: [
 		cloudflareTest(async () => ({
 			remoteBindings: false,
@@ -54,6 +69,7 @@ const project = async (name: string, include: string[], exclude: string[], extra
 					FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 					...extra,
 				},
+				...miniflare,
 			},
 		})),
 	],
@@ -74,8 +90,25 @@ export default defineConfig({
 			project(
 				"worker",
 				["test/**/*.test.ts"],
-				[LIMITS_TEST, LARGE_GROUPS_TEST, "test/node/**"],
+				[LIMITS_TEST, LARGE_GROUPS_TEST, OBSERVABILITY_TEST, WEBHOOKS_TESTS, "test/node/**"],
 				rates(1_000_000, 1_000_000),
+			),
+			project("observability", [OBSERVABILITY_TEST], [], rates(1_000_000, 1_000_000), {
+				workers: [
+					{
+						name: "metrics-recorder",
+						modules: true,
+						scriptPath: fileURLToPath(new URL("./test/fixtures/metrics-recorder.js", import.meta.url)),
+					},
+				],
+				serviceBindings: { METRICS: { name: "metrics-recorder", entrypoint: "MetricsRecorder" } },
+			}),
+			project(
+				"webhooks",
+				[WEBHOOKS_TESTS],
+				[],
+				{ ...rates(1_000_000, 1_000_000), WEBHOOK_CACHE_SECONDS: "0", WEBHOOK_RETRY_BASE_SECONDS: "0" },
+				{ outboundService: webhookReceiver },
 			),
 			project("large-groups", [LARGE_GROUPS_TEST], [], { ...rates(1_000_000, 1_000_000), LARGE_GROUP_MEMBERS: "3" }),
 			// Small bursts that effectively never refill (1 token per 1000 s), so counts are exact;

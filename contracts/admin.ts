@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PageQuery, pageOf, UnixSeconds } from "./common";
+import { WEBHOOK_EVENTS } from "./webhooks";
 
 /** Base path of the admin API in the gateway contract (C-HTTP: `/admin/...` under `/api/v1`). */
 export const ADMIN_BASE_PATH = "/api/v1/admin";
@@ -165,3 +166,51 @@ export const CreateAdminRequest = z.object({
 export const UpdateAdminStatusRequest = z.object({
 	status: z.union([z.literal(0), z.literal(1)], { error: "status must be 0 (disabled) or 1 (active)" }),
 });
+
+/** Server hooks (README "Webhooks"); event names and payloads in contracts/webhooks.ts. */
+export const WEBHOOK_TIMEOUT_MS = { min: 100, max: 10_000, default: 2000 } as const;
+
+export const CreateWebhookRequest = z.object({
+	url: z
+		.string({ error: "url is required" })
+		.max(2048, "url is too long")
+		.refine((v) => URL.canParse(v), "url must be an absolute URL")
+		.describe("https only in production, to a public host; http and private addresses are accepted in development only")
+		.meta({ examples: ["https://bot.example.com/anychat"] }),
+	events: z
+		.array(z.enum(WEBHOOK_EVENTS, { error: `events must be among ${WEBHOOK_EVENTS.join(", ")}` }), {
+			error: "events must be a list of event names",
+		})
+		.min(1, "events must name at least one event")
+		.max(WEBHOOK_EVENTS.length * 2, "events is too long")
+		.meta({ examples: [["message.created", "user.registered"]] })
+		.transform((v) => [...new Set(v)]),
+	secret: z
+		.string()
+		.min(16, "secret must be at least 16 characters")
+		.max(256, "secret is too long")
+		.optional()
+		.describe("HMAC key of X-AnyChat-Signature; generated (32 random bytes, hex) when absent"),
+	timeoutMs: z
+		.number({ error: "timeoutMs must be a number" })
+		.int("timeoutMs must be an integer")
+		.min(WEBHOOK_TIMEOUT_MS.min, `timeoutMs must be at least ${WEBHOOK_TIMEOUT_MS.min}`)
+		.max(WEBHOOK_TIMEOUT_MS.max, `timeoutMs must be at most ${WEBHOOK_TIMEOUT_MS.max}`)
+		.default(WEBHOOK_TIMEOUT_MS.default),
+	failOpen: z
+		.boolean({ error: "failOpen must be a boolean" })
+		.default(false)
+		.describe("message.before_send: allow the message when the hook times out or answers badly (default: reject)"),
+});
+
+export const Webhook = z.object({
+	webhookId: z.string(),
+	url: z.string(),
+	events: z.array(z.enum(WEBHOOK_EVENTS)),
+	timeoutMs: z.number().int(),
+	failOpen: z.boolean(),
+	createdBy: z.string().describe("admin ID"),
+	createdAt: UnixSeconds,
+});
+export const WebhookList = pageOf(Webhook).describe("secrets are never listed");
+export const CreatedWebhook = Webhook.extend({ secret: z.string().describe("shown once, here") });

@@ -36,6 +36,8 @@ export const SendCodes = {
 	MessageNotFound: 50101,
 	/** The conversation is neither a group nor a valid private pair of the sender. */
 	ConversationNotFound: 50107,
+	/** A message.before_send hook rejected the message (its reason is the message), or failed closed. */
+	MessageRejected: 50113,
 } as const;
 
 export const ConversationType = z
@@ -106,8 +108,6 @@ export const HistoryQuery = z.object({
 
 export const HistoryResponse = z.object({ list: z.array(Message), hasMore: z.boolean() });
 
-export const MessageIdParam = z.object({
-	messageId: z.string().min(1, "messageId must not be empty").max(200, "messageId is too long"),
 /** A search keyword's length in characters (code points), after trimming. */
 export const SEARCH_KEYWORD_MAX = 100;
 /** How deep a search pages: a search across conversations merges each one's first offset+limit matches. */
@@ -154,6 +154,8 @@ export const SearchMessagesResponse = z.object({
 	total: z.number().int().describe("Every match the caller may see"),
 });
 
+export const MessageIdParam = z.object({
+	messageId: z.string().min(1, "messageId must not be empty").max(200, "messageId is too long"),
 });
 
 export const RecallResponse = z.object({ messageId: z.string(), recalledAt: UnixSeconds });

@@ -34,6 +34,10 @@ export interface Secrets {
 	APNS_KEY?: string;
 	APNS_KEY_ID?: string;
 	APNS_TEAM_ID?: string;
+	/** How long an isolate trusts its copy of the server hooks (platform/webhook-registry.ts); 0 = read every time. */
+	WEBHOOK_CACHE_SECONDS?: string;
+	/** First retry delay of a failed hook delivery, doubled per attempt (workers/services/webhooks-delivery.ts). */
+	WEBHOOK_RETRY_BASE_SECONDS?: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { privateConversationId } from "../contracts/ids";
+import { envelopeApi, unique } from "./envelope-api";
 import { type DevServer, startDevServer } from "./server";
 
 let server: DevServer;
@@ -18,21 +19,7 @@ afterAll(async () => {
 	await server?.stop();
 });
 
-type Envelope = { code: number; message: string; data: any };
-
-async function api(method: string, path: string, body?: unknown, token?: string, base = "/api/v1"): Promise<Envelope> {
-	const headers: Record<string, string> = {};
-	if (body !== undefined) headers["content-type"] = "application/json";
-	if (token) headers.authorization = `Bearer ${token}`;
-	const res = await fetch(`${server.url}${base}${path}`, {
-		method,
-		headers,
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return (await res.json()) as Envelope;
-}
-
-const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const api = envelopeApi(() => server.url);
 
 /** Registers with the same nickname every run, as the reference backend's scripts do. */
 async function register(nickname: string) {

@@ -4,3 +4,4 @@ export * from "./push";
 export * from "./rtc";
 export * from "./social";
 export * from "./users";
+export * from "./webhooks";

@@ -1,9 +1,11 @@
 import type { Bindings } from "../domain/env";
 import type { PushJob, QueuedPush } from "../platform/push-jobs";
 import { app } from "./app";
+import type { WebhookJob } from "../platform/webhook-events";
 import { consumePush } from "./push/consumer";
 import { cleanupExpiredFiles } from "./services/files";
 
+import { consumeWebhooks } from "./services/webhooks-delivery";
 export { CallTimer } from "../durable-objects/call-timer";
 export { Conversation } from "../durable-objects/conversation";
 export { UserHub } from "../durable-objects/user-hub";
@@ -19,5 +21,9 @@ export default {
 			),
 		);
 	},
-	queue: (batch, env) => consumePush(batch as MessageBatch<QueuedPush | PushJob>, env),
-} satisfies ExportedHandler<Env, QueuedPush | PushJob>;
+	/** One consumer per queue of wrangler.toml, told apart by the queue's name. */
+	queue: (batch, env) =>
+		batch.queue === "anychat-webhooks"
+			? consumeWebhooks(batch as MessageBatch<WebhookJob>, env)
+			: consumePush(batch as MessageBatch<QueuedPush | PushJob>, env),
+} satisfies ExportedHandler<Env, QueuedPush | PushJob | WebhookJob>;

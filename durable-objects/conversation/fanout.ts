@@ -15,6 +15,7 @@ import { enqueuePush, type PushJob, pushJob } from "../../platform/push-jobs";
 import type { PeerStubs } from "../../platform/stubs";
 import type { MemberCopy } from "./members";
 import { lastRowOf } from "./message-store";
+import { emitWebhookEvents } from "../../platform/webhook-events";
 import type { Presence } from "./presence";
 import type { SenderCards } from "./sender-cards";
 
@@ -41,6 +42,10 @@ export type Outgoing = {
 	echoed?: boolean;
 };
 
+	/** A message.before_send hook rewrote the content: every device of the sender gets it from the fan-out. */
+	replaced?: boolean;
+	/** The request that sent it: the fan-out's error lines carry it (platform/log.ts). */
+	requestId?: string;
 /** The member's conversation-list row after the given last message. */
 export type SummaryOf = (
 	kind: ConversationKind,
@@ -103,6 +108,12 @@ export class Fanout {
 		const bySeq = new Map(stored.map((o) => [o.message.sequence, o]));
 		for (const r of results) {
 			if (!r.ok || r.duplicate) continue;
+			// After the members' delivery, whatever became of it; costs nothing while no hook subscribes.
+			await emitWebhookEvents(
+				this.env,
+				"message.created",
+				batch.map((o) => ({ ...o.message, senderInfo: this.cards.infoOf(o.message.senderId) })),
+			);
 			const o = bySeq.get(r.ack.sequence);
 			if (!o) continue;
 			o.frames = this.framesOf(o);
@@ -113,6 +124,8 @@ export class Fanout {
 
 	/** The `message.new` frame (and `message.mentioned` if it mentions anyone), serialised once per message. */
 	framesOf(b: Outgoing): { frame: string; mentionFrame: string | null } {
+		// The hub's echo skips the sending device; a rewritten message must reach it, in order with the rest.
+		if (stored.some((o) => o.replaced)) return;
 		if (b.frames) return b.frames;
 		const data: MessageNewData = { ...b.message, senderInfo: this.cards.infoOf(b.message.senderId) };
 		const mentionFrame = b.message.atUsers.length

@@ -12,11 +12,13 @@ import type {
 } from "../../domain/messaging-types";
 import { notify } from "../../platform/notify";
 import { hubFor, PeerStubs } from "../../platform/stubs";
+import { emitWebhookEvent } from "../../platform/webhook-events";
 import { type Access, accessOf, ensureSynced } from "./access";
+import { screenBatch } from "./before-send";
 import { CountFlush } from "./count-flush";
 import { conversationDb, sqlHost } from "./db";
 import { Fanout, type Outgoing, SMALL_GROUP_LIMIT } from "./fanout";
-import { IDEMPOTENCY_WINDOW, IdempotencyWindow } from "./idempotency";
+import { IDEMPOTENCY_WINDOW, type IdempotencyWindow } from "./idempotency";
 import { MemberCopy } from "./members";
 import { lastRowOf, MessageStore, rowToMessage } from "./message-store";
 import { Presence } from "./presence";
@@ -177,17 +179,21 @@ export class Conversation extends DurableObject<Bindings> {
 		if (!kind) return inputs.map(() => fail(SendCodes.ConversationNotFound, "conversation not found"));
 		// Loaded before the synchronous part below, so the check-and-store step has no await in it.
 		const card = await this.cards.fetch(first.senderId);
-		if (inputs.some((i) => i.localId))
-			this.localIds ??= IdempotencyWindow.load(this.store.recentKeys(), (seq) =>
-				storedFingerprint(kind, this.store.row(seq)),
-			);
+		const keys = () => {
+			if (!this.localIds && inputs.some((i) => i.localId)) this.localIds = loadKeys(this.store, kind);
+			return this.localIds;
+		};
+		// Asked before the commit, outside it: other senders' batches go on while a hook answers.
+		const screened = await screenBatch(this.env, kind, inputs, this.store, this.members_, keys);
+		const window = keys();
 		const seqBefore = this.store.lastSeq;
 		const stored: Outgoing[] = [];
 		let results: SendResult[] = [];
 		try {
 			this.ctx.storage.transactionSync(() => {
-				const window = this.localIds;
-				results = inputs.map((input) => storeOne(this.store, this.members_, window, kind, input, stored));
+				results = inputs.map((input, i) =>
+					storeOne(this.store, this.members_, window, kind, input, stored, screened[i]),
+				);
 			});
 		} catch (e) {
 			this.store.lastSeq = seqBefore;
@@ -283,17 +289,17 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	// ---- recall, delete-for-me ----
+	/** A participant's full-text search, newest first (search.ts). */
+	async search(conversationId: string, userId: string, q: SearchQuery): Promise<SearchReply> {
+		return searchFor(await this.access(conversationId, userId), this.store, conversationId, userId, q);
+	}
+
 
 	/**
 	 * Sender within the recall window (admin setting `message.max_recall`, read through the
 	 * config cache so a change applies without a redeploy); group owner/admin any time. Keeps
 	 * the sequence, drops the content.
 	 */
-	/** A participant's full-text search, newest first (search.ts). */
-	async search(conversationId: string, userId: string, q: SearchQuery): Promise<SearchReply> {
-		return searchFor(await this.access(conversationId, userId), this.store, conversationId, userId, q);
-	}
-
 	async recall(
 		conversationId: string,
 		userId: string,
@@ -316,14 +322,9 @@ export class Conversation extends DurableObject<Bindings> {
 		if (row.status === 1) return { ok: true, recalledAt: t };
 		this.store.markRecalled(row.seq);
 		const members = this.members_.ids();
-		await notify(this.env, members, "message.recalled", {
-			messageId,
-			conversationId,
-			conversationType: access.kind,
-			sequence: row.seq,
-			operatorId: userId,
-			recalledAt: t,
-		});
+		const recalled = { messageId, conversationId, conversationType: access.kind, sequence: row.seq, recalledAt: t };
+		await notify(this.env, members, "message.recalled", { ...recalled, operatorId: userId });
+		await emitWebhookEvent(this.env, "message.recalled", { ...recalled, operatorId: userId });
 		// The list preview of everyone changes if the last message was the one recalled.
 		if (row.seq === this.store.lastSeq) {
 			await Promise.allSettled(

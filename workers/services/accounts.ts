@@ -8,6 +8,7 @@ import type { Bindings } from "../../domain/env";
 import type { AuthContext } from "../../domain/identity";
 import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
+import { emitWebhookEvent } from "../../platform/webhook-events";
 import { ApiError, badRequest, Codes, conflict, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hashPassword, isStrongPassword, verifyPassword } from "../lib/password";
 import { checkLoginThrottle, clearLoginFailuresStatement, recordLoginFailure } from "./login-throttle";
@@ -63,6 +64,9 @@ export async function register(env: Bindings, body: z.output<typeof RegisterRequ
 		throw e;
 	}
 	const tokens = await mintTokens(env, session);
+	// A new account's public card (its profile is still the defaults).
+	const card = { userId, nickname, avatar: "", signature: "", gender: 0, region: "", createdAt: t };
+	await emitWebhookEvent(env, "user.registered", card);
 	return {
 		userId,
 		...tokens,

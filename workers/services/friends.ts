@@ -20,6 +20,7 @@ import type { AuthContext } from "../../domain/identity";
 import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
 import { pushIfOffline } from "../../platform/push-jobs";
+import { emitWebhookEvent } from "../../platform/webhook-events";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { pageOut } from "../lib/paging";
 import { syncPrivateConversation } from "./conversation-sync";
@@ -110,6 +111,14 @@ export async function sendFriendRequest(
 		createdAt: t,
 		fromUserInfo,
 	});
+	if (autoAccepted)
+		await emitWebhookEvent(env, "friend.added", {
+			requestId,
+			fromUserId: from,
+			toUserId: to,
+			status: "accepted",
+			handledAt: t,
+		});
 	const nickname = fromUserInfo.nickname;
 	await pushIfOffline(
 		env,
@@ -134,13 +143,12 @@ export async function handleFriendRequest(env: Bindings, me: string, id: number,
 	const t = now();
 	if (!(await settleFriendRequest(env, req, accept, t))) throw handled();
 	if (accept) await syncPrivateConversation(env, req.fromUserId, me);
+	const handledData = { requestId: id, fromUserId: req.fromUserId, toUserId: me, handledAt: t };
 	await notify(env, [req.fromUserId], "friend.request_handled", {
-		requestId: id,
-		fromUserId: req.fromUserId,
-		toUserId: me,
+		...handledData,
 		status: accept ? "accepted" : "rejected",
-		handledAt: t,
 	});
+	if (accept) await emitWebhookEvent(env, "friend.added", { ...handledData, status: "accepted" });
 }
 
 /** Requests the user received or sent, every status, newest first, as a wire page. */

@@ -18,6 +18,7 @@ import { getConfigValue } from "../../db/system-config";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
 import { notify } from "../../platform/notify";
+import { emitWebhookEvent } from "../../platform/webhook-events";
 import { badRequest, Codes, conflict, forbidden, notFound } from "../lib/errors";
 import { syncGroupConversation } from "./conversation-sync";
 import { enforceRateLimit } from "./rate-limits";
@@ -123,13 +124,9 @@ export async function announceJoined(
 	t: number,
 ) {
 	await syncGroupConversation(env, groupId);
-	await notifyGroup(env, groupId, "group.member_joined", {
-		groupId,
-		userIds,
-		inviterUserId,
-		memberCount: await memberCount(env, groupId),
-		joinedAt: t,
-	});
+	const joined = { groupId, userIds, inviterUserId, memberCount: await memberCount(env, groupId), joinedAt: t };
+	await notifyGroup(env, groupId, "group.member_joined", joined);
+	await emitWebhookEvent(env, "group.member_joined", joined);
 }
 
 /**

@@ -6,6 +6,7 @@ import { config } from "./config";
 import { groups } from "./groups";
 import { stats } from "./stats";
 import { users } from "./users";
+import { webhooks } from "./webhooks";
 
 /**
  * The admin API, mounted by the app at both its base paths (ADMIN_BASE_PATH and ADMIN_ALIAS_PATH):
@@ -25,3 +26,4 @@ admin.route("/", groups);
 admin.route("/", stats);
 admin.route("/", config);
 admin.route("/", admins);
+admin.route("/", webhooks);
