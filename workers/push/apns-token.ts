@@ -44,7 +44,9 @@ export function apnsProviderToken(k: ApnsKey, at = Date.now()): Promise<string> 
 	const id = `${k.teamId}/${k.keyId}`;
 	const held = minted.get(id);
 	// A rotated .p8 under the same key id (a secret put again) must not keep the old key's token.
-	if (held && held.key === k.key && at - held.mintedAt < APNS_TOKEN_RENEW_MS) return held.token;
+	// Only a signed token is shared: a signing in flight belongs to the request that started it (in
+	// workerd, waiters on another request's pending promise resume in that request's context).
+	if (held?.value && held.key === k.key && at - held.mintedAt < APNS_TOKEN_RENEW_MS) return Promise.resolve(held.value);
 	const token = mint(k, at);
 	const entry: MintedToken = { key: k.key, mintedAt: at, token };
 	minted.set(id, entry);

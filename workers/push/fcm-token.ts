@@ -50,10 +50,13 @@ interface Grant {
 	expiresAt: number;
 }
 
+/**
+ * Only settled results are kept. An exchange in flight is not shared: in workerd a promise
+ * resolved by another request's I/O resumes its waiters in that request's context, where their
+ * own next I/O fails; the consumer sends a batch's pushes one after another anyway.
+ */
 interface HeldToken {
 	privateKey: string;
-	/** The exchange in flight: concurrent pushes wait for the same one. */
-	pending?: Promise<string>;
 	grant?: Grant;
 	refusal?: CredentialError;
 	refusedUntil?: number;
@@ -114,7 +117,7 @@ async function exchange(sa: ServiceAccount, at: number): Promise<Grant> {
 
 /**
  * An FCM access token of the service account: exchanged at its token endpoint, kept until five
- * minutes before it expires, shared by concurrent callers.
+ * minutes before it expires.
  */
 export function fcmAccessToken(sa: ServiceAccount, at = Date.now()): Promise<string> {
 	const id = idOf(sa);
@@ -123,24 +126,18 @@ export function fcmAccessToken(sa: ServiceAccount, at = Date.now()): Promise<str
 	if (entry && entry.privateKey !== sa.privateKey) entry = undefined;
 	if (entry?.grant && at < entry.grant.expiresAt - FCM_RENEW_BEFORE_MS) return Promise.resolve(entry.grant.token);
 	if (entry?.refusal && at < (entry.refusedUntil ?? 0)) return Promise.reject(entry.refusal);
-	if (entry?.pending) return entry.pending;
-	const next: HeldToken = { privateKey: sa.privateKey };
-	next.pending = exchange(sa, at).then(
+	return exchange(sa, at).then(
 		(grant) => {
-			if (held.get(id) === next) held.set(id, { privateKey: sa.privateKey, grant });
+			held.set(id, { privateKey: sa.privateKey, grant });
 			return grant.token;
 		},
 		(e: unknown) => {
-			if (held.get(id) === next) {
-				if (e instanceof CredentialError)
-					held.set(id, { privateKey: sa.privateKey, refusal: e, refusedUntil: at + FCM_REFUSAL_HOLD_MS });
-				else held.delete(id);
-			}
+			if (e instanceof CredentialError)
+				held.set(id, { privateKey: sa.privateKey, refusal: e, refusedUntil: at + FCM_REFUSAL_HOLD_MS });
+			else held.delete(id);
 			throw e;
 		},
 	);
-	held.set(id, next);
-	return next.pending;
 }
 
 /** FCM refused `token` (401): the next push exchanges the assertion again. */
