@@ -103,6 +103,8 @@ describe("admin stats: messages today", () => {
 			// Schema 1 predates the drizzle-kit migrations and their table.
 			sql.exec("DROP TABLE __drizzle_migrations");
 			sql.exec("DROP TABLE online");
+			// Nor had it the full-text index (migration 0002).
+			sql.exec("DROP TABLE message_search");
 			sql.exec(`CREATE TABLE messages (
 				seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, sender_id TEXT NOT NULL,
 				content_type TEXT NOT NULL, content TEXT NOT NULL, reply_to TEXT NOT NULL DEFAULT '',
@@ -151,6 +153,9 @@ describe("admin stats: messages today", () => {
 		expect(stored.bookkeeping).toEqual([
 			{ key: "flushed_seq", value: 2 },
 			{ key: "schema_version", value: 3 },
+			// Migration 0002's index of the messages it found (seq 1–2), indexed when the object opened.
+			{ key: "search_backfill_end", value: 2 },
+			{ key: "search_backfilled", value: 2 },
 		]);
 
 		// One flush adds the held-back schema-1 count and the new message, and drops the old table.
@@ -166,6 +171,8 @@ describe("admin stats: messages today", () => {
 		expect((await ok("GET", `/sessions/${ab}/messages`, { token: bob.token })).list.map((m: any) => m.content)).toEqual(
 			["new", "old two", "old one"],
 		);
+		const found = await ok("GET", `/messages/search?keyword=old&conversationId=${ab}`, { token: bob.token });
+		expect(found.list.map((m: any) => m.content)).toEqual(["old two", "old one"]);
 		closeAll(alice, bob);
 	});
 });
