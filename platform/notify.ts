@@ -1,6 +1,7 @@
 import type { NotificationData, NotificationType } from "../contracts/notifications";
 import type { Bindings } from "../domain/env";
 import { now } from "../domain/time";
+import { logError } from "./log";
 import { hubFor } from "./stubs";
 
 export interface NotifyOptions {
@@ -33,7 +34,7 @@ export async function notify<T extends NotificationType>(
 	const reached = new Map<string, number>();
 	results.forEach((r, i) => {
 		reached.set(unique[i]!, r.status === "fulfilled" ? r.value : 0);
-		if (r.status === "rejected") console.error("notify failed", type, String(r.reason));
+		if (r.status === "rejected") logError("notify failed", r.reason, { notificationType: type });
 	});
 	return reached;
 }

@@ -1,6 +1,7 @@
 /**
  * No secret in the bundle or the repository. Builds exactly what `wrangler deploy` would
- * upload (the console build plus `wrangler deploy --dry-run --outdir dist/worker`) and scans it for the development
+ * upload (the console build plus `wrangler deploy --dry-run --outdir dist/worker`, and the same for
+ * `--env production`, what `npm run deploy` uploads) and scans it for the development
  * secrets (values of secret-named keys in .dev.vars.example and, if present, .dev.vars; the
  * spec's development admin password and upstream's default admin secret) and for anything
  * shaped like a credential. The tracked files of the repository are scanned for the
@@ -16,6 +17,7 @@ import { join, relative } from "node:path";
 const ROOT = new URL("..", import.meta.url).pathname;
 /** What the Worker bundle is written to, and the console's static assets that deploy uploads beside it. */
 const DIST = join(ROOT, "dist", "worker");
+const DIST_PRODUCTION = join(ROOT, "dist", "worker-production");
 const ASSETS = join(ROOT, "dist", "console");
 
 /**
@@ -34,7 +36,8 @@ const pattern = (re: RegExp, why: string): Rule => ({ why, test: (t) => t.search
 
 /** Credential shapes: wrong in the bundle and in the repository. */
 const SHAPES: Rule[] = [
-	pattern(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a PEM private key"),
+	// The header alone is no key (jose's PKCS#8 importer checks for it): a key is the header and its base64 body.
+	pattern(/-----BEGIN [A-Z ]*PRIVATE KEY-----(?:\s|\\n)*[A-Za-z0-9+/=]{40}/, "a PEM private key"),
 	pattern(/\bAKIA[0-9A-Z]{16}\b/, "an AWS access key ID"),
 	pattern(/\b[sr]k_live_[0-9a-zA-Z]{16,}/, "a Stripe live key"),
 	pattern(/\bgh[pousr]_[A-Za-z0-9]{36,}/, "a GitHub token"),
@@ -93,7 +96,7 @@ function filesUnder(dir: string): string[] {
 function selfTest(rules: Rule[]) {
 	const samples: Record<string, string> = {
 		"the development admin password (admin.md seeded account)": 'password:"Admin@123456"',
-		"a PEM private key": "-----BEGIN RSA PRIVATE KEY-----",
+		"a PEM private key": `-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA${"x".repeat(40)}`,
 		"an AWS access key ID": "AKIAABCDEFGHIJKLMNOP",
 		"a GitHub token": `ghp_${"a".repeat(36)}`,
 		"a signed JWT": `eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiJ4In0.${"s".repeat(43)}`,
@@ -119,12 +122,19 @@ const planted = selfTest(rules);
 
 // The assets directory must exist for wrangler, and its files are uploaded too, so they are scanned.
 execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", DIST], {
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", DIST], {
 	cwd: ROOT,
 	stdio: ["ignore", "ignore", "inherit"],
 	env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
 });
-const bundle = [...filesUnder(DIST), ...filesUnder(ASSETS)];
+// What `npm run deploy` uploads: the production environment must bundle too (its bindings are
+// its own; a missing or misspelled one fails here, not at the first deploy). Scanned like the rest.
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env", "production", "--outdir", DIST_PRODUCTION], {
+	cwd: ROOT,
+	stdio: ["ignore", "ignore", "inherit"],
+	env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+});
+const bundle = [...filesUnder(DIST), ...filesUnder(DIST_PRODUCTION), ...filesUnder(ASSETS)];
 if (!bundle.some((f) => f.endsWith(".js"))) throw new Error("wrangler produced no JavaScript in dist/");
 const findings = bundle.flatMap((f) => scan(relative(ROOT, f), readFileSync(f, "utf8"), rules));
 

@@ -272,6 +272,9 @@ describe("HTTP edges", () => {
 		const actual = await raw("GET", "/health", { headers: { Origin: "https://app.example.com" } });
 		expect(actual.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
 		expect(actual.headers.get("Access-Control-Expose-Headers")).toMatch(/Retry-After/);
+		// A browser client can read the request ID to quote it, and send its own.
+		expect(actual.headers.get("Access-Control-Expose-Headers")).toMatch(/X-Request-Id/i);
+		expect(headers).toContain("x-request-id");
 
 		// Errors carry the CORS headers too, or a browser client could not read why it failed.
 		const origin = { Origin: "https://app.example.com" };

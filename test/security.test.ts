@@ -209,16 +209,16 @@ describe("production secrets", () => {
 
 describe("passwords are never logged", () => {
 	/** Every source file of the Worker and the objects, as text (bundled by Vite at test time). */
-	const sources = import.meta.glob(["../workers/**/*.ts", "../durable-objects/**/*.ts"], {
+	const sources = import.meta.glob(["../workers/**/*.ts", "../durable-objects/**/*.ts", "../platform/**/*.ts"], {
 		query: "?raw",
 		import: "default",
 		eager: true,
 	}) as Record<string, string>;
 
-	/** The argument text of every console.* call in `code`. */
+	/** The argument text of every console.* call in `code`, and of the JSON log helpers (platform/log.ts). */
 	function consoleCalls(code: string): string[] {
 		const calls: string[] = [];
-		for (const m of code.matchAll(/console\.(log|info|warn|error|debug|trace)\s*\(/g)) {
+		for (const m of code.matchAll(/(?:console\.(?:log|info|warn|error|debug|trace)|\blog(?:Error|Line))\s*\(/g)) {
 			let depth = 1;
 			let i = m.index + m[0].length;
 			const start = i;

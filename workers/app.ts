@@ -6,9 +6,10 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ADMIN_ALIAS_PATH, ADMIN_BASE_PATH } from "../contracts/admin";
 import { d1Statements } from "../db/client";
 import { config, isProduction } from "../domain/config";
-import { errorBody } from "../domain/envelope";
+import { logError, REQUEST_ID_HEADER } from "../platform/log";
 import type { AppEnv } from "./env";
 import { ApiError } from "./lib/errors";
+import { errorResponse, requestLog } from "./lib/request-log";
 import { misconfiguration } from "./lib/secrets";
 import { securityHeaders } from "./lib/security-headers";
 import { admin } from "./routes/admin";
@@ -28,7 +29,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export const app = new Hono<AppEnv>();
 
-// First, so its headers land on every response: preflights, refusals and errors included.
+// First, so every response carries its request ID and every request is logged once.
+app.use("*", requestLog);
+// Next, so its headers land on every response: preflights, refusals and errors included.
 app.use("*", securityHeaders);
 
 app.use("*", async (c, next) => {
@@ -40,8 +43,8 @@ app.use("*", async (c, next) => {
 		origin: origins.includes("*") ? (origin) => origin || "*" : origins,
 		credentials: true,
 		allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"],
-		allowHeaders: ["Origin", "Content-Type", "Authorization", "Accept"],
-		exposeHeaders: ["Retry-After"],
+		allowHeaders: ["Origin", "Content-Type", "Authorization", "Accept", REQUEST_ID_HEADER],
+		exposeHeaders: ["Retry-After", REQUEST_ID_HEADER],
 		maxAge: 12 * 3600,
 	})(c, next);
 });
@@ -49,13 +52,13 @@ app.use("*", async (c, next) => {
 app.use("*", async (c, next) => {
 	const problem = misconfiguration(c.env);
 	if (!problem) return next();
-	console.error("refusing requests: server misconfigured:", problem);
-	return c.json(errorBody(500, "server misconfigured"), 500);
+	logError("refusing requests: server misconfigured", problem);
+	return errorResponse(c, 500, 500, "server misconfigured");
 });
 
 const jsonBodyLimit = bodyLimit({
 	maxSize: MAX_BODY_BYTES,
-	onError: (c) => c.json(errorBody(413, "request body is larger than 1 MiB"), 413),
+	onError: (c) => errorResponse(c, 413, 413, "request body is larger than 1 MiB"),
 });
 app.use("/api/v1/*", jsonBodyLimit);
 // The admin API's alias lies outside /api/v1 and takes the same limit.
@@ -90,9 +93,9 @@ app.notFound((c) => {
 	const allowed = allowedMethods(path);
 	if (allowed.length) {
 		c.header("Allow", allowed.join(", "));
-		return c.json(errorBody(405, `method ${c.req.method} is not allowed on ${path}; use ${allowed.join(", ")}`), 405);
+		return errorResponse(c, 405, 405, `method ${c.req.method} is not allowed on ${path}; use ${allowed.join(", ")}`);
 	}
-	return c.json(errorBody(404, `no route for ${c.req.method} ${path}`), 404);
+	return errorResponse(c, 404, 404, `no route for ${c.req.method} ${path}`);
 });
 
 let routePatterns: { method: string; pattern: RegExp }[] | undefined;
@@ -120,17 +123,12 @@ function allowedMethods(path: string): string[] {
 app.onError((err, c) => {
 	if (err instanceof ApiError) {
 		for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-		return c.json(errorBody(err.code, err.message), err.status);
+		return errorResponse(c, err.status, err.code, err.message);
 	}
 	if (err instanceof HTTPException) {
 		const status = err.status as ContentfulStatusCode;
-		return c.json(errorBody(status, err.message || "request failed"), status);
+		return errorResponse(c, status, status, err.message || "request failed");
 	}
-	console.error(
-		"unhandled error",
-		c.req.method,
-		new URL(c.req.url).pathname,
-		err instanceof Error ? err.stack : String(err),
-	);
-	return c.json(errorBody(500, "internal server error"), 500);
+	logError("unhandled error", err, { stack: err instanceof Error ? err.stack : undefined });
+	return errorResponse(c, 500, 500, "internal server error");
 });

@@ -3,5 +3,6 @@ import type { AuthContext } from "../domain/identity";
 
 export interface AppEnv {
 	Bindings: Bindings;
-	Variables: { auth: AuthContext };
+	/** `requestId` and `errorCode`: workers/lib/request-log.ts. */
+	Variables: { auth: AuthContext; requestId: string; errorCode: number };
 }

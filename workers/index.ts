@@ -1,11 +1,12 @@
 import type { Bindings } from "../domain/env";
+import { logError, logLine } from "../platform/log";
 import type { PushJob, QueuedPush } from "../platform/push-jobs";
-import { app } from "./app";
 import type { WebhookJob } from "../platform/webhook-events";
+import { app } from "./app";
 import { consumePush } from "./push/consumer";
 import { cleanupExpiredFiles } from "./services/files";
-
 import { consumeWebhooks } from "./services/webhooks-delivery";
+
 export { CallTimer } from "../durable-objects/call-timer";
 export { Conversation } from "../durable-objects/conversation";
 export { UserHub } from "../durable-objects/user-hub";
@@ -16,8 +17,8 @@ export default {
 	async scheduled(_controller, env, ctx) {
 		ctx.waitUntil(
 			cleanupExpiredFiles(env as Bindings).then(
-				(n) => n > 0 && console.log(`file cleanup: deleted ${n} file(s)`),
-				(e) => console.error("file cleanup failed", String(e)),
+				(n) => n > 0 && logLine({ event: "file cleanup", deleted: n }),
+				(e) => logError("file cleanup failed", e),
 			),
 		);
 	},

@@ -10,12 +10,14 @@ import type {
 	MessageNewData,
 	SendResult,
 } from "../../domain/messaging-types";
+import { logError, withRequestId } from "../../platform/log";
+import { messagePoint } from "../../platform/metrics";
 import { notificationFrame } from "../../platform/notify";
 import { enqueuePush, type PushJob, pushJob } from "../../platform/push-jobs";
 import type { PeerStubs } from "../../platform/stubs";
+import { emitWebhookEvents } from "../../platform/webhook-events";
 import type { MemberCopy } from "./members";
 import { lastRowOf } from "./message-store";
-import { emitWebhookEvents } from "../../platform/webhook-events";
 import type { Presence } from "./presence";
 import type { SenderCards } from "./sender-cards";
 
@@ -40,12 +42,15 @@ export type Outgoing = {
 	frames?: { frame: string; mentionFrame: string | null };
 	/** The sender's hub delivered it to the sender's other devices already. */
 	echoed?: boolean;
-};
-
 	/** A message.before_send hook rewrote the content: every device of the sender gets it from the fan-out. */
 	replaced?: boolean;
 	/** The request that sent it: the fan-out's error lines carry it (platform/log.ts). */
 	requestId?: string;
+};
+
+/** Where a batch of stored messages came from: the request, and when the Conversation received it. */
+export type SendOrigin = { requestId?: string; receivedAt: number };
+
 /** The member's conversation-list row after the given last message. */
 export type SummaryOf = (
 	kind: ConversationKind,
@@ -77,7 +82,13 @@ export class Fanout {
 		private readonly summaryOf: SummaryOf,
 	) {}
 
-	push(stored: Outgoing[]): void {
+	push(stored: Outgoing[], origin: SendOrigin): void {
+		const commitMs = Date.now() - origin.receivedAt;
+		const recipients = Math.max(0, this.members.map().size - 1);
+		for (const o of stored) {
+			o.requestId = origin.requestId;
+			messagePoint(this.env, { conversationType: o.message.conversationType, recipients, commitMs });
+		}
 		this.outbox.push(...stored);
 		if (this.draining) return;
 		this.draining = this.drain().finally(() => {
@@ -89,12 +100,20 @@ export class Fanout {
 	private async drain(): Promise<void> {
 		while (this.outbox.length) {
 			const batch = this.outbox.splice(0);
+			// A round that carries several requests' messages logs under the first one's ID.
+			const requestId = batch[0]!.requestId;
 			try {
-				await this.fanout(batch);
+				await withRequestId(requestId, () => this.fanout(batch));
 			} catch (e) {
-				console.error("fan-out failed", String(e));
+				logError("fan-out failed", e, { requestId });
 			}
 			this.deliveredSeq = Math.max(this.deliveredSeq, batch[batch.length - 1]!.message.sequence);
+			// After the members' delivery, whatever became of it; costs nothing while no hook subscribes.
+			await emitWebhookEvents(
+				this.env,
+				"message.created",
+				batch.map((o) => ({ ...o.message, senderInfo: this.cards.infoOf(o.message.senderId) })),
+			);
 		}
 	}
 
@@ -105,15 +124,11 @@ export class Fanout {
 	 * hub (the caller checks), so those devices still see the conversation in sequence order.
 	 */
 	echo(stored: Outgoing[], results: SendResult[], summary: ConversationSummary): void {
+		// The hub's echo skips the sending device; a rewritten message must reach it, in order with the rest.
+		if (stored.some((o) => o.replaced)) return;
 		const bySeq = new Map(stored.map((o) => [o.message.sequence, o]));
 		for (const r of results) {
 			if (!r.ok || r.duplicate) continue;
-			// After the members' delivery, whatever became of it; costs nothing while no hook subscribes.
-			await emitWebhookEvents(
-				this.env,
-				"message.created",
-				batch.map((o) => ({ ...o.message, senderInfo: this.cards.infoOf(o.message.senderId) })),
-			);
 			const o = bySeq.get(r.ack.sequence);
 			if (!o) continue;
 			o.frames = this.framesOf(o);
@@ -124,8 +139,6 @@ export class Fanout {
 
 	/** The `message.new` frame (and `message.mentioned` if it mentions anyone), serialised once per message. */
 	framesOf(b: Outgoing): { frame: string; mentionFrame: string | null } {
-		// The hub's echo skips the sending device; a rewritten message must reach it, in order with the rest.
-		if (stored.some((o) => o.replaced)) return;
 		if (b.frames) return b.frames;
 		const data: MessageNewData = { ...b.message, senderInfo: this.cards.infoOf(b.message.senderId) };
 		const mentionFrame = b.message.atUsers.length
@@ -198,7 +211,7 @@ export class Fanout {
 					}
 				} catch (e) {
 					this.peers.forgetHub(userId);
-					console.error("hub update failed", userId, String(e));
+					logError("hub update failed", e, { userId });
 				}
 			}),
 		);
@@ -253,7 +266,7 @@ export class Fanout {
 			try {
 				await recordFileReferences(this.env, m.conversationId, m.content, m.senderId);
 			} catch (e) {
-				console.error("file references not recorded", m.messageId, String(e));
+				logError("file references not recorded", e, { messageId: m.messageId });
 			}
 		}
 	}

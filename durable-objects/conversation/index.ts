@@ -162,8 +162,8 @@ export class Conversation extends DurableObject<Bindings> {
 
 	// ---- sending ----
 
-	async send(input: SendInput): Promise<SendResult> {
-		return (await this.sendBatch([input]))[0]!;
+	async send(input: SendInput, requestId?: string): Promise<SendResult> {
+		return (await this.sendBatch([input], { requestId }))[0]!;
 	}
 
 	/**
@@ -171,7 +171,8 @@ export class Conversation extends DurableObject<Bindings> {
 	 * pipelined sends, see UserHub.onSend); each gets its own result. The checks and stores run
 	 * with no await in between, so concurrent senders interleave only between batches.
 	 */
-	async sendBatch(inputs: SendInput[], opts: { echo?: boolean } = {}): Promise<SendResult[]> {
+	async sendBatch(inputs: SendInput[], opts: { echo?: boolean; requestId?: string } = {}): Promise<SendResult[]> {
+		const receivedAt = Date.now();
 		const first = inputs[0];
 		if (!first) return [];
 		const convId = first.conversationId;
@@ -209,7 +210,7 @@ export class Conversation extends DurableObject<Bindings> {
 				const last = stored[stored.length - 1]!.message;
 				this.fanout.echo(stored, results, this.summaryOf(kind, last.conversationId, last.senderId, lastRowOf(last)));
 			}
-			this.fanout.push(stored);
+			this.fanout.push(stored, { requestId: opts.requestId, receivedAt });
 		}
 		return results;
 	}
@@ -288,12 +289,12 @@ export class Conversation extends DurableObject<Bindings> {
 		return { ok: true, message: rowToMessage(conversationId, access.kind, row) };
 	}
 
-	// ---- recall, delete-for-me ----
 	/** A participant's full-text search, newest first (search.ts). */
 	async search(conversationId: string, userId: string, q: SearchQuery): Promise<SearchReply> {
 		return searchFor(await this.access(conversationId, userId), this.store, conversationId, userId, q);
 	}
 
+	// ---- recall, delete-for-me ----
 
 	/**
 	 * Sender within the recall window (admin setting `message.max_recall`, read through the

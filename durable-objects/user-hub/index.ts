@@ -8,6 +8,7 @@ import type { Bindings } from "../../domain/env";
 import { type AuthContext, IDENTITY_HEADER } from "../../domain/identity";
 import type { ConversationSummary, FanoutMessage, FanoutResult } from "../../domain/messaging-types";
 import { toSession } from "../../domain/session-rows";
+import { logError, REQUEST_ID_HEADER, withRequestId } from "../../platform/log";
 import { notificationFrame } from "../../platform/notify";
 import { PeerStubs } from "../../platform/stubs";
 import { RateLimiter, type TakeResult } from "../rate-limits";
@@ -71,7 +72,11 @@ export class UserHub extends DurableObject<Bindings> {
 		const refused = this.limits.refuseUpgrade();
 		if (refused) return refused;
 
-		const { client, server, subprotocol } = this.sockets.open(identity, request.headers.get("Sec-WebSocket-Protocol"));
+		const { client, server, subprotocol } = this.sockets.open(
+			identity,
+			request.headers.get("Sec-WebSocket-Protocol"),
+			request.headers.get(REQUEST_ID_HEADER) || undefined,
+		);
 
 		// The Worker checked the session, but it may have ended since (logout, password change)
 		// with its sockets closed before this one existed. Checking again now that the socket is
@@ -97,9 +102,9 @@ export class UserHub extends DurableObject<Bindings> {
 		const handler = Object.hasOwn(UserHub.handlers, frame.type) ? UserHub.handlers[frame.type] : undefined;
 		if (!handler) return this.sendError(ws, 400, `unknown frame type: ${frame.type.slice(0, 64)}`);
 		try {
-			await handler(this, ws, info, frame.payload);
+			await withRequestId(info.requestId, () => handler(this, ws, info, frame.payload));
 		} catch (e) {
-			console.error("frame handler failed", frame.type, String(e));
+			logError("frame handler failed", e, { requestId: info.requestId, frameType: frame.type });
 			this.sendError(ws, 500, "internal error");
 		}
 	}
@@ -241,14 +246,14 @@ export class UserHub extends DurableObject<Bindings> {
 		return this.index.listSince(since, limit);
 	}
 
-	async getSession(conversationId: string): Promise<SessionData | null> {
-		await this.current();
-		return this.index.get(conversationId);
-	}
-
 	/** The conversations a message search across all of the user's looks in. */
 	async conversationIds(): Promise<string[]> {
 		return this.index.conversationIds();
+	}
+
+	async getSession(conversationId: string): Promise<SessionData | null> {
+		await this.current();
+		return this.index.get(conversationId);
 	}
 
 	/**

@@ -1,4 +1,5 @@
 import type { Bindings } from "../../domain/env";
+import { logError } from "../../platform/log";
 import { conversationFor } from "../../platform/stubs";
 import type { SessionIndex } from "./session-index";
 
@@ -50,7 +51,7 @@ export class HubPresence {
 				conversationFor(this.env, id)
 					.setOnline(id, userId, online)
 					.catch((e) => {
-						console.error("presence not recorded", id, String(e));
+						logError("presence not recorded", e, { conversationId: id });
 						return null;
 					}),
 			),

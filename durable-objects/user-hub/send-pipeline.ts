@@ -1,6 +1,7 @@
 import { SendMessageRequest } from "../../contracts/messages";
 import { resolveConversationId } from "../../domain/messaging";
 import type { SendInput, SendResult } from "../../domain/messaging-types";
+import { currentRequestId, logError } from "../../platform/log";
 import type { PeerStubs } from "../../platform/stubs";
 import type { RateLimiter } from "../rate-limits";
 import type { SessionIndex } from "./session-index";
@@ -64,7 +65,7 @@ export class SendPipeline {
 				if (r.ok) this.sockets.send(ws, { type: "message.sent", payload: r.ack });
 				else this.sockets.send(ws, { type: "message.error", payload: { code: r.code, message: r.message, localId } });
 			} catch (e) {
-				console.error("message.send failed", String(e));
+				logError("message.send failed", e);
 				this.sockets.send(ws, { type: "message.error", payload: { code: 500, message: "internal error", localId } });
 			}
 		});
@@ -92,7 +93,7 @@ export class SendPipeline {
 			try {
 				const results = await this.peers.conversation(batch[0]!.input.conversationId).sendBatch(
 					batch.map((b) => b.input),
-					{ echo: true },
+					{ echo: true, requestId: currentRequestId() },
 				);
 				batch.forEach((b, i) => {
 					const r = results[i] ?? { ok: false, code: 500, message: "internal error" };

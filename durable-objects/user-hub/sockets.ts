@@ -18,6 +18,7 @@ export class Sockets {
 	open(
 		identity: AuthContext,
 		offered: string | null,
+		requestId?: string,
 	): { client: WebSocket; server: WebSocket; subprotocol: string | null } {
 		// One socket per device: a new one replaces the old.
 		for (const old of this.ctx.getWebSockets(deviceTag(identity.deviceId))) {
@@ -31,6 +32,7 @@ export class Sockets {
 			...identity,
 			connectedAt: Date.now(),
 			wire: wireOf(subprotocol),
+			requestId,
 		} satisfies SocketInfo);
 		return { client, server, subprotocol };
 	}

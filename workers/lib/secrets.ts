@@ -1,10 +1,15 @@
 import { developmentSecret } from "../../db/dev-secrets";
 import { isProduction } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
+import { MIN_SECRET_BYTES } from "../../domain/secrets";
 import { ApiError } from "./errors";
 
-const MIN_SECRET_BYTES = 32;
-const cache = new Map<string, Promise<Uint8Array>>();
+/**
+ * Settled keys only: a read in flight is not shared, since in workerd the waiters on a promise
+ * that another request's I/O resolves resume in that request's context. Concurrent first reads
+ * each ask D1, which keeps the first value written (db/dev-secrets.ts).
+ */
+const cache = new Map<string, Uint8Array>();
 
 /**
  * Why this deployment must not serve requests, or null when it may. Production needs
@@ -39,15 +44,12 @@ export function secretKey(
 		return Promise.resolve(new TextEncoder().encode(spec.value));
 	}
 	if (isProduction(env)) throw new ApiError(500, code, `server misconfigured: ${spec.secretName} is not set`);
-	let pending = cache.get(spec.devName);
-	if (!pending) {
-		pending = generatedSecret(env, spec.devName).catch((e) => {
-			cache.delete(spec.devName);
-			throw e;
-		});
-		cache.set(spec.devName, pending);
-	}
-	return pending;
+	const known = cache.get(spec.devName);
+	if (known) return Promise.resolve(known);
+	return generatedSecret(env, spec.devName).then((key) => {
+		cache.set(spec.devName, key);
+		return key;
+	});
 }
 
 /** The HS256 key for user tokens. */

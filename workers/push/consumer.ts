@@ -1,6 +1,7 @@
 import { type PushTargets, pushTargetsOf, recordPushAttempt } from "../../db/push";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
+import { logError } from "../../platform/log";
 import { notify } from "../../platform/notify";
 import { jobsOf, type PushJob, type QueuedPush } from "../../platform/push-jobs";
 import { hubFor } from "../../platform/stubs";
@@ -48,7 +49,7 @@ export async function deliverPush(env: Bindings, job: PushJob, targets: PushTarg
 			// refused or malformed credential would be refused again, and the queue's retry would
 			// push the message's other users a second time.
 			error = e instanceof CredentialError ? `credential: ${e.message}` : String(e);
-			console.error("push provider failed", provider.name, error);
+			logError("push provider failed", error, { provider: provider.name });
 			outcome = "failed";
 		}
 		const entry = {
@@ -87,7 +88,7 @@ export async function consumePush(batch: MessageBatch<QueuedPush | PushJob>, env
 			for (const job of jobs[i]!) await deliverPush(env, job, targets.get(job.userId));
 			msg.ack();
 		} catch (e) {
-			console.error("push job failed", String(e));
+			logError("push job failed", e);
 			msg.retry();
 		}
 	}

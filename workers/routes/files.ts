@@ -11,11 +11,12 @@ import {
 	UploadTokenRequest,
 	UploadTokenResponse,
 } from "../../contracts/files";
-import { errorBody, ok } from "../../domain/envelope";
+import { ok } from "../../domain/envelope";
 import type { AppEnv } from "../env";
 import { requireUser } from "../lib/auth";
 import { refuseOtherMethods } from "../lib/collections";
 import { Codes } from "../lib/errors";
+import { errorResponse } from "../lib/request-log";
 import { doc, validate } from "../lib/validate";
 import { verifyBlobSignature } from "../services/file-urls";
 import {
@@ -129,7 +130,7 @@ export const blob = new Hono<AppEnv>();
 /** Refusals do not read the body; cancelling it tells the client at once instead of leaving the stream dangling. */
 const blobError = (c: Context, status: 400 | 403 | 404 | 413, message: string, code: number = status) => {
 	c.req.raw.body?.cancel().catch(() => undefined);
-	return c.json(errorBody(code, message), status);
+	return errorResponse(c, status, code, message);
 };
 
 blob.put("/:fileId", async (c) => {

@@ -17,9 +17,11 @@ import { resolveConversationId } from "../../domain/messaging";
 import { conversationFor } from "../../platform/stubs";
 import type { AppEnv } from "../env";
 import { requireUser } from "../lib/auth";
+import { refuseOtherMethods } from "../lib/collections";
+import { requestIdOf } from "../lib/request-log";
 import { doc, validate } from "../lib/validate";
-import { apiErrorOf, conversationOfMessage } from "../services/messaging";
 import { searchMessages } from "../services/message-search";
+import { apiErrorOf, conversationOfMessage } from "../services/messaging";
 import { enforceRateLimit, rateLimitNote } from "../services/rate-limits";
 
 /** Message operations beyond the WebSocket (paths of later upstream versions, camelCase). */
@@ -44,21 +46,20 @@ messages.post(
 		const resolved = resolveConversationId(me.userId, body);
 		if (!resolved.ok) throw apiErrorOf(resolved);
 		await enforceRateLimit(c.env, me.userId, "message");
-		const result = await conversationFor(c.env, resolved.conversationId).send({
-			...body,
-			conversationId: resolved.conversationId,
-			senderId: me.userId,
-			originDevice: me.deviceId,
-		});
+		const result = await conversationFor(c.env, resolved.conversationId).send(
+			{
+				...body,
+				conversationId: resolved.conversationId,
+				senderId: me.userId,
+				originDevice: me.deviceId,
+			},
+			requestIdOf(c),
+		);
 		if (!result.ok) throw apiErrorOf(result);
 		return ok(c, result.ack);
 	},
 );
 
-messages.get(
-	"/:messageId",
-	requireUser,
-	doc({ summary: "One message (participants only; not one you deleted)", tags: ["messages"], response: Message }),
 // Before "/:messageId", which would take "search" for a message ID.
 messages.get(
 	"/search",
@@ -73,7 +74,13 @@ messages.get(
 	validate("query", SearchMessagesQuery),
 	async (c) => ok(c, await searchMessages(c.env, c.var.auth.userId, c.req.valid("query"))),
 );
+// DELETE /messages/search is no deletion of a message called "search".
+refuseOtherMethods(messages, "/search");
 
+messages.get(
+	"/:messageId",
+	requireUser,
+	doc({ summary: "One message (participants only; not one you deleted)", tags: ["messages"], response: Message }),
 	validate("param", MessageIdParam),
 	async (c) => {
 		const { messageId } = c.req.valid("param");

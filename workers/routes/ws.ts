@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { IDENTITY_HEADER } from "../../domain/identity";
+import { REQUEST_ID_HEADER } from "../../platform/log";
 import { hubFor } from "../../platform/stubs";
 import type { AppEnv } from "../env";
 import { authenticate } from "../lib/auth";
 import { ApiError, unauthorized } from "../lib/errors";
+import { requestIdOf } from "../lib/request-log";
 import { doc, validate, withMeta } from "../lib/validate";
 
 export const ws = new Hono<AppEnv>();
@@ -33,6 +35,8 @@ ws.get(
 		});
 		const headers = new Headers(c.req.raw.headers);
 		headers.set(IDENTITY_HEADER, JSON.stringify(identity));
+		// The socket's frames are logged under the upgrade's ID (the hub keeps it in the socket's attachment).
+		headers.set(REQUEST_ID_HEADER, requestIdOf(c) ?? "");
 		return hubFor(c.env, identity.userId).fetch(new Request(c.req.raw.url, { headers }));
 	},
 );

@@ -5,6 +5,7 @@ import { type AdminRow, adminSession, anyAdminExists, insertAdminIfNew } from ".
 import { isProduction } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
+import { logLine } from "../../platform/log";
 import { Codes, forbidden, unauthorized } from "../lib/errors";
 import { hashPassword } from "../lib/password";
 import { adminJwtKey } from "../lib/secrets";
@@ -70,11 +71,13 @@ export async function ensureBootstrapAdmin(env: Bindings): Promise<void> {
 	if (await anyAdminExists(env)) return;
 	const configured = env.ADMIN_BOOTSTRAP_PASSWORD;
 	if (!configured) {
-		console.warn(
-			isProduction(env)
+		logLine({
+			level: "warn",
+			event: "admin bootstrap",
+			message: isProduction(env)
 				? "admin bootstrap: no admin account exists and ADMIN_BOOTSTRAP_PASSWORD is not set; no admin was created (set ADMIN_BOOTSTRAP_PASSWORD as described in the README, Deploy)"
 				: "admin bootstrap: no admin account exists and ADMIN_BOOTSTRAP_PASSWORD is not set; no admin was created (`npm start` supplies the documented development value; or set it in .dev.vars)",
-		);
+		});
 		return;
 	}
 	const t = now();
@@ -89,7 +92,12 @@ export async function ensureBootstrapAdmin(env: Bindings): Promise<void> {
 		createdAt: t,
 		updatedAt: t,
 	});
-	if (created) console.warn("admin bootstrap: created superadmin 'admin' from ADMIN_BOOTSTRAP_PASSWORD");
+	if (created)
+		logLine({
+			level: "warn",
+			event: "admin bootstrap",
+			message: "created superadmin 'admin' from ADMIN_BOOTSTRAP_PASSWORD",
+		});
 }
 
 /** Every admin route except login: a live admin token of an active admin account. */

@@ -47,11 +47,12 @@ export async function consumeWebhooks(batch: MessageBatch<WebhookJob>, env: Bind
 			if (!hook) return msg.ack();
 			if (await attempt(hook, msg.body)) return msg.ack();
 			const delaySeconds = retryDelaySeconds(msg.attempts, base);
+			const { event } = msg.body.delivery;
 			logLine({
 				level: "warn",
 				event: "webhook delivery failed",
 				webhookId: hook.id,
-				hookEvent: msg.body.delivery.event,
+				hookEvent: event,
 				attempt: msg.attempts,
 				retryInSeconds: delaySeconds,
 			});
