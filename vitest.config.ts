@@ -78,8 +78,6 @@ const project = async (
 		include,
 		exclude,
 		setupFiles: ["./test/setup.ts"],
-		// Every request writes its JSON log line: shown for a failing test, not for the ~1,300 passing ones.
-		silent: "passed-only" as const,
 		testTimeout: soak ? 30 * 60_000 : 30_000,
 		hookTimeout: 30_000,
 	},
