@@ -239,6 +239,24 @@ describe("web console", () => {
 		await shot(pageA2, "09-alice-second-device-chat");
 	});
 
+	it("message search finds a sent message, never a recalled one, and opens its conversation", async () => {
+		await pageA2.getByRole("button", { name: "← Back" }).click();
+		const box = pageA2.getByRole("searchbox", { name: "Search messages" });
+		await box.fill("HELLO");
+		await pageA2.getByRole("button", { name: "Search", exact: true }).click();
+		await seen(pageA2.getByTestId("search-result").filter({ hasText: "hello bob" }));
+		await expect(pageA2.getByTestId("search-total").textContent()).resolves.toBe("1 found");
+		// Recalled: its text is out of the index.
+		await box.fill("there");
+		await pageA2.getByRole("button", { name: "Search", exact: true }).click();
+		await seen(pageA2.getByTestId("search-total").filter({ hasText: "No message matches." }));
+		await box.fill("hello");
+		await pageA2.getByRole("button", { name: "Search", exact: true }).click();
+		await pageA2.getByTestId("search-result").filter({ hasText: "hello bob" }).click();
+		await seen(pageA2.getByTestId("chat-title").filter({ hasText: bob.nickname }));
+		await shot(pageA2, "09b-alice-message-search");
+	});
+
 	it("a group: created with a friend, chatted in, with an @mention the other is told about", async () => {
 		const name = `team ${suffix}`;
 		await tab(pageA, "Groups");
