@@ -1,12 +1,13 @@
 // Request IDs, the one JSON log line per request and the Analytics Engine datapoints (README,
 // "Operate"), driven through real HTTP and WebSocket requests into the Worker. METRICS is a
 // recording stand-in in this project (vitest.config.ts, test/fixtures/metrics-recorder.js).
-import { env, SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BASE, call, ok } from "./fixtures/api";
 import { chatUser, closeAll, say, text } from "./fixtures/chat";
 import { makeFriends } from "./fixtures/social";
 import { registerUser } from "./fixtures/users";
+import { connect } from "./fixtures/ws";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -202,5 +203,45 @@ describe("metrics", () => {
 			expect(p.doubles[1]).toBeGreaterThanOrEqual(0);
 		}
 		closeAll(a, b);
+	});
+});
+
+describe("object error lines", () => {
+	it("carry the id of the request behind them: a send its Conversation cannot store logs the socket's request id", async () => {
+		const [a, b] = await Promise.all([registerUser(), registerUser()]);
+		const ab = await makeFriends(a, b);
+		const requestId = `socket-${crypto.randomUUID()}`;
+		const sock = await connect(a.token, { headers: { "X-Request-Id": requestId } });
+		// A fault inside the object: its next commit finds no messages table.
+		await runInDurableObject(env.CONVERSATION.getByName(`conv:${ab}`), (_o, state) => {
+			state.storage.sql.exec("DROP TABLE messages");
+		});
+		const spy = vi.spyOn(console, "error");
+		const secretText = `never-logged-${crypto.randomUUID()}`;
+		sock.send({
+			type: "message.send",
+			payload: {
+				conversationId: ab,
+				conversationType: "private",
+				contentType: "text",
+				content: text(secretText),
+				localId: "l-1",
+			},
+		});
+		const [refused] = await sock.waitForMessages((f) => f.type === "message.error", 1);
+		expect(refused!.payload).toMatchObject({ code: 500, localId: "l-1" });
+		const lines = spy.mock.calls.map((args) => args.map(String).join(" "));
+		const line = lines
+			.flatMap((l) => {
+				try {
+					return [JSON.parse(l) as Record<string, unknown>];
+				} catch {
+					return [];
+				}
+			})
+			.find((l) => l.event === "message.send failed");
+		expect(line).toMatchObject({ level: "error", requestId, error: expect.stringContaining("no such table") });
+		expect(lines.join("\n")).not.toContain(secretText);
+		sock.close();
 	});
 });
