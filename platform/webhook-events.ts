@@ -26,12 +26,13 @@ const SEND_BATCH_BYTES = 192 * 1024;
 export async function emitWebhookEvents<E extends AsyncWebhookEvent>(
 	env: Bindings,
 	event: E,
-	items: WebhookEventDataOf<E>[],
+	/** Built only when some hook subscribes to the event (the send path pays nothing otherwise). */
+	itemsOf: () => WebhookEventDataOf<E>[],
 ): Promise<void> {
 	try {
-		if (!items.length) return;
 		const hooks = await hooksFor(env, event);
 		if (!hooks.length) return;
+		const items = itemsOf();
 		const queue = env.WEBHOOK_QUEUE;
 		const timestamp = now();
 		const jobs = items.flatMap((data) => {
@@ -57,4 +58,4 @@ export async function emitWebhookEvents<E extends AsyncWebhookEvent>(
 }
 
 export const emitWebhookEvent = <E extends AsyncWebhookEvent>(env: Bindings, event: E, data: WebhookEventDataOf<E>) =>
-	emitWebhookEvents(env, event, [data]);
+	emitWebhookEvents(env, event, () => [data]);

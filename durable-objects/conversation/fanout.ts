@@ -109,11 +109,7 @@ export class Fanout {
 			}
 			this.deliveredSeq = Math.max(this.deliveredSeq, batch[batch.length - 1]!.message.sequence);
 			// After the members' delivery, whatever became of it; costs nothing while no hook subscribes.
-			await emitWebhookEvents(
-				this.env,
-				"message.created",
-				batch.map((o) => ({ ...o.message, senderInfo: this.cards.infoOf(o.message.senderId) })),
-			);
+			await emitWebhookEvents(this.env, "message.created", () => batch.map((o) => this.newData(o)));
 		}
 	}
 
@@ -138,9 +134,14 @@ export class Fanout {
 	}
 
 	/** The `message.new` frame (and `message.mentioned` if it mentions anyone), serialised once per message. */
+	/** `message.new`'s data: the message with its sender's card (also the data of the message.created hook). */
+	private newData(b: Outgoing): MessageNewData {
+		return { ...b.message, senderInfo: this.cards.infoOf(b.message.senderId) };
+	}
+
 	framesOf(b: Outgoing): { frame: string; mentionFrame: string | null } {
 		if (b.frames) return b.frames;
-		const data: MessageNewData = { ...b.message, senderInfo: this.cards.infoOf(b.message.senderId) };
+		const data = this.newData(b);
 		const mentionFrame = b.message.atUsers.length
 			? JSON.stringify(
 					notificationFrame("message.mentioned", {

@@ -1,5 +1,5 @@
-import { importPKCS8, SignJWT } from "jose";
-import { type BearerSource, CredentialError, pemOf } from "./credentials";
+import { SignJWT } from "jose";
+import { type BearerSource, signingKeyOf } from "./credentials";
 
 /** An APNs signing key: the `.p8` text (`APNS_KEY`), its key id and the developer team's id. */
 export interface ApnsKey {
@@ -26,12 +26,7 @@ interface MintedToken {
 const minted = new Map<string, MintedToken>();
 
 async function mint(k: ApnsKey, at: number): Promise<string> {
-	let key: CryptoKey;
-	try {
-		key = await importPKCS8(pemOf(k.key), "ES256");
-	} catch {
-		throw new CredentialError("APNS_KEY is not a PKCS#8 P-256 private key (the .p8 file's text)");
-	}
+	const key = await signingKeyOf(k.key, "ES256", "APNS_KEY is not a PKCS#8 P-256 private key (the .p8 file's text)");
 	return new SignJWT({})
 		.setProtectedHeader({ alg: "ES256", kid: k.keyId })
 		.setIssuer(k.teamId)

@@ -1,3 +1,5 @@
+import { importPKCS8 } from "jose";
+
 /**
  * A push credential the provider cannot use as configured (bad JSON or key) or refused. Permanent:
  * the push is logged as failed with this reason and the queue message is acknowledged, since
@@ -28,7 +30,16 @@ export const fixedBearer = (token: string): BearerSource => ({
  * PEM text from a secret as it may arrive: a file put with `wrangler secret put NAME < file`
  * keeps its line breaks, a one-line value in .dev.vars often carries them as `\n`.
  */
-export const pemOf = (text: string) => text.replaceAll("\\n", "\n").trim();
+const pemOf = (text: string) => text.replaceAll("\\n", "\n").trim();
+
+/** The signing key in a secret's PEM text (PKCS#8), or a CredentialError saying what it should have been. */
+export async function signingKeyOf(pem: string, alg: "ES256" | "RS256", problem: string): Promise<CryptoKey> {
+	try {
+		return await importPKCS8(pemOf(pem), alg);
+	} catch {
+		throw new CredentialError(problem);
+	}
+}
 
 /** A provider's answer that the bearer token itself was refused (expired, revoked, wrong key). */
 export interface Refusal {

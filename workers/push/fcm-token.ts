@@ -1,5 +1,5 @@
-import { importPKCS8, SignJWT } from "jose";
-import { type BearerSource, CredentialError, pemOf } from "./credentials";
+import { SignJWT } from "jose";
+import { type BearerSource, CredentialError, signingKeyOf } from "./credentials";
 
 /** The fields of a Google service account key (`FCM_SERVICE_ACCOUNT`, its JSON) that FCM needs. */
 export interface ServiceAccount {
@@ -78,12 +78,11 @@ function oauthError(body: string): string {
 
 /** The RS256 assertion of the JWT bearer grant (RFC 7523) that Google's token endpoint exchanges. */
 async function assertionOf(sa: ServiceAccount, at: number): Promise<string> {
-	let key: CryptoKey;
-	try {
-		key = await importPKCS8(pemOf(sa.privateKey), "RS256");
-	} catch {
-		throw new CredentialError("FCM_SERVICE_ACCOUNT's private_key is not a PKCS#8 RSA private key");
-	}
+	const key = await signingKeyOf(
+		sa.privateKey,
+		"RS256",
+		"FCM_SERVICE_ACCOUNT's private_key is not a PKCS#8 RSA private key",
+	);
 	const iat = Math.floor(at / 1000);
 	return new SignJWT({ scope: FCM_SCOPE })
 		.setProtectedHeader({ alg: "RS256", typ: "JWT", ...(sa.privateKeyId ? { kid: sa.privateKeyId } : {}) })
