@@ -1,5 +1,7 @@
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import migrations from "../durable-objects/conversation/drizzle/migrations";
+import { INDEX_BATCH } from "../durable-objects/conversation/search-index";
 import { call, fails, ok } from "./fixtures/api";
 import { makeFriends, makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";
@@ -160,18 +162,50 @@ describe("GET /messages/search", () => {
 
 	it("never returns a recalled message, and removes it from the index", async () => {
 		const { alice, bob, ab } = await pair();
-		const sent = await send(alice, ab, "cherry pie");
+		const indexedRows = () =>
+			runInDurableObject(conv(ab), (_o, state) =>
+				state.storage.sql.exec("SELECT rowid FROM message_search WHERE message_search MATCH 'cherry'").toArray(),
+			);
+		// Recalled once indexed (the search indexes both), and recalled before it was indexed.
+		const first = await send(alice, ab, "cherry pie");
 		await send(alice, ab, "cherry tart");
-		await ok("POST", `/messages/${sent.messageId}/recall`, { token: alice.token });
+		expect((await search(bob, { keyword: "cherry" })).total).toBe(2);
+		await ok("POST", `/messages/${first.messageId}/recall`, { token: alice.token });
+		const third = await send(bob, ab, "cherry cake");
+		await ok("POST", `/messages/${third.messageId}/recall`, { token: bob.token });
 		for (const user of [alice, bob]) {
 			const found = await search(user, { keyword: "cherry" });
 			expect(found.total).toBe(1);
 			expect(contents(found)).toEqual(["cherry tart"]);
 		}
-		const indexed = await runInDurableObject(conv(ab), (_o, state) =>
-			state.storage.sql.exec("SELECT rowid FROM message_search WHERE message_search MATCH 'cherry'").toArray(),
-		);
-		expect(indexed).toEqual([{ rowid: 2 }]);
+		expect(await indexedRows()).toEqual([{ rowid: 2 }]);
+	});
+
+	it("indexes in batches behind a durable watermark: after a full batch, by the alarm, and before a search", async () => {
+		const { alice, bob, ab } = await pair();
+		const watermark = () =>
+			runInDurableObject(
+				conv(ab),
+				(_o, state) => state.storage.sql.exec("SELECT value FROM bookkeeping WHERE key = 'search_indexed'").one().value,
+			);
+		// One short of a batch: nothing indexed yet, and a search still finds the last one.
+		for (let i = 1; i < INDEX_BATCH; i++) await send(alice, ab, `kiwi ${i}`);
+		expect(await watermark()).toBe(0);
+		await runDurableObjectAlarm(conv(ab));
+		expect(await watermark()).toBe(INDEX_BATCH - 1);
+		// A full batch is indexed after the send that completes it, with no search asking.
+		for (let i = 0; i < INDEX_BATCH; i++) await send(bob, ab, `lime ${i}`);
+		await vi.waitFor(async () => expect(await watermark()).toBe(2 * INDEX_BATCH - 1), { timeout: 5_000, interval: 20 });
+		await send(bob, ab, "kiwi last");
+		expect(await watermark()).toBe(2 * INDEX_BATCH - 1);
+		const found = await search(alice, { keyword: "kiwi", limit: 2 });
+		expect(found.total).toBe(INDEX_BATCH);
+		expect(contents(found)).toEqual(["kiwi last", `kiwi ${INDEX_BATCH - 1}`]);
+		expect(await watermark()).toBe(2 * INDEX_BATCH);
+		// After a restart the watermark and the rows it covers are there; nothing is indexed twice.
+		await evictDurableObject(conv(ab));
+		expect((await search(bob, { keyword: "lime" })).total).toBe(INDEX_BATCH);
+		expect((await search(bob, { keyword: "kiwi" })).total).toBe(INDEX_BATCH);
 	});
 
 	it("leaves out what the caller deleted for themselves; the other member still finds it", async () => {
@@ -265,23 +299,19 @@ describe("GET /messages/search", () => {
 		await runInDurableObject(conv(ab), (_o, state) => {
 			const sql = state.storage.sql;
 			sql.exec("DROP TABLE message_search");
-			sql.exec(
-				'DELETE FROM "__drizzle_migrations" WHERE created_at = (SELECT MAX(created_at) FROM "__drizzle_migrations")',
-			);
+			// Migrations 0002 (the index) and 0003 (its watermark) as not applied.
+			sql.exec('DELETE FROM "__drizzle_migrations" WHERE created_at >= ?', migrations.journal.entries[2]!.when);
 			sql.exec("DELETE FROM bookkeeping WHERE key LIKE 'search_%'");
 		});
 		await evictDurableObject(conv(ab));
 		expect(contents(await search(alice, { keyword: "grape", conversationId: ab }))).toEqual(["grape one"]);
 		expect(contents(await search(alice, { keyword: "葡萄" }))).toEqual(["葡萄 two"]);
-		// New messages are indexed as they are stored, next to the backfilled ones.
+		// New messages are indexed before a search answers, next to the old ones.
 		await send(bob, ab, "grape three");
 		expect(contents(await search(alice, { keyword: "grape" }))).toEqual(["grape three", "grape one"]);
 		const progress = await runInDurableObject(conv(ab), (_o, state) =>
 			state.storage.sql.exec("SELECT key, value FROM bookkeeping WHERE key LIKE 'search_%' ORDER BY key").toArray(),
 		);
-		expect(progress).toEqual([
-			{ key: "search_backfill_end", value: 2 },
-			{ key: "search_backfilled", value: 2 },
-		]);
+		expect(progress).toEqual([{ key: "search_indexed", value: 3 }]);
 	});
 });

@@ -24,6 +24,7 @@ import { lastRowOf, MessageStore, rowToMessage } from "./message-store";
 import { Presence } from "./presence";
 import { ReadPositions } from "./reads";
 import { type SearchQuery, type SearchReply, searchFor } from "./search";
+import { INDEX_AT_START } from "./search-index";
 import { loadKeys, storeOne } from "./send";
 import { fail } from "./send-rules";
 import { SenderCards } from "./sender-cards";
@@ -41,9 +42,10 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * One per conversation (`conv:<id>`). Holds the conversation's member list (a copy of D1's
  * truth, replaced wholesale by `syncMembers`/`syncPrivate` so it can never drift), its
  * messages, the sequence counter, the idempotency keys and every member's read position.
- * A message is one row in `messages` (the idempotency key is a column of it) and, for text, its
- * full-text entry (search-index.ts), in one commit; the sender's read position and the admin stats
- * count are derived from the rows by the periodic flush (count-flush.ts). Hubs are updated in memory.
+ * A message is one row in `messages` (the idempotency key is a column of it), in one commit; its
+ * full-text entry follows in a batch (search-index.ts), and the sender's read position and the
+ * admin stats count are derived from the rows by the periodic flush (count-flush.ts). Hubs are
+ * updated in memory.
  * This class is the lifecycle and the RPC surface; each concern is a module beside it.
  */
 export class Conversation extends DurableObject<Bindings> {
@@ -86,6 +88,8 @@ export class Conversation extends DurableObject<Bindings> {
 	}
 
 	async alarm(): Promise<void> {
+		// Every send arms this alarm, so messages short of a full index batch are indexed here.
+		this.store.index(INDEX_AT_START);
 		await this.flush.run();
 	}
 
@@ -211,6 +215,7 @@ export class Conversation extends DurableObject<Bindings> {
 				this.fanout.echo(stored, results, this.summaryOf(kind, last.conversationId, last.senderId, lastRowOf(last)));
 			}
 			this.fanout.push(stored, { requestId: opts.requestId, receivedAt });
+			this.store.indexWhenDue();
 		}
 		return results;
 	}

@@ -2,10 +2,11 @@ import { and, asc, count, desc, eq, gt, lt, lte, max, ne, notExists, notInArray,
 import type { MessageData } from "../../contracts/messages";
 import { sequenceOfMessageId } from "../../domain/message-format";
 import type { ConversationKind } from "../../domain/messaging-types";
+import { logError } from "../../platform/log";
 import type { ConversationDb } from "./db";
 import { IDEMPOTENCY_WINDOW, type KeyedRow } from "./idempotency";
 import { hidden, type MessageRow, messages } from "./schema";
-import { SearchIndex } from "./search-index";
+import { INDEX_BATCH, SearchIndex } from "./search-index";
 
 /** A message as it is written: every column but the status (0). */
 export type NewMessageRow = Omit<MessageRow, "status">;
@@ -13,7 +14,7 @@ export type NewMessageRow = Omit<MessageRow, "status">;
 /**
  * The `messages` table: the conversation's messages by sequence (the rowid), the last sequence,
  * and the per-user `hidden` marks (delete-for-me); its full-text index follows every change of
- * a message's text.
+ * a message's text (written in batches, search-index.ts).
  */
 export class MessageStore {
 	/** The highest stored sequence; kept in memory, set by load() and insert(). */
@@ -21,6 +22,8 @@ export class MessageStore {
 	/** The one write of a send, prepared once: the statement text is built a single time. */
 	private readonly insertRow;
 	readonly search: SearchIndex;
+	/** Whether indexWhenDue has a run waiting. */
+	private indexScheduled = false;
 
 	constructor(private readonly db: ConversationDb) {
 		this.search = new SearchIndex(db);
@@ -48,14 +51,37 @@ export class MessageStore {
 				.select({ s: max(messages.seq) })
 				.from(messages)
 				.get()?.s ?? 0;
-		this.search.open();
+		this.search.open(this.lastSeq);
 	}
 
-	/** Inside the send's transaction, so the message and its index entry commit together. */
+	/** Inside the send's transaction: the one write of a message (its index entry follows in a batch). */
 	insert(r: NewMessageRow): void {
 		this.insertRow.run(r);
-		this.search.add(r.seq, r.contentType, r.content);
 		this.lastSeq = r.seq;
+	}
+
+	/**
+	 * After a send: once a full batch of messages waits for the full-text index, indexes them
+	 * after this turn, so the send that completed the batch is answered without waiting for it. A
+	 * failure leaves the watermark where it was; the next batch, the alarm or a search index
+	 * those messages again.
+	 */
+	indexWhenDue(): void {
+		if (this.indexScheduled || this.search.pending(this.lastSeq) < INDEX_BATCH) return;
+		this.indexScheduled = true;
+		setTimeout(() => {
+			this.indexScheduled = false;
+			try {
+				this.index();
+			} catch (e) {
+				logError("full-text indexing failed", e);
+			}
+		}, 0);
+	}
+
+	/** Indexes the messages not indexed yet, at most `budget` of them. */
+	index(budget?: number): void {
+		this.search.catchUp(this.lastSeq, budget);
 	}
 
 	row(seq: number): MessageRow {

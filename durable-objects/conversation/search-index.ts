@@ -16,10 +16,17 @@ const messageSearch = sqliteTable("message_search", {
 	chars: text("chars").notNull(),
 });
 
-/** Messages indexed per transaction while old messages are being indexed. */
-const BACKFILL_CHUNK = 500;
-/** Old messages indexed when the object starts; a search indexes the rest before it answers. */
-export const BACKFILL_AT_START = 5_000;
+/** Messages indexed per transaction. */
+const CHUNK = 500;
+/** Unindexed messages the object indexes at start-up; a search indexes the rest before it answers. */
+export const INDEX_AT_START = 5_000;
+/**
+ * Unindexed messages that make the object index them after the send that stored them. One FTS5
+ * commit writes about six SQLite pages whatever it holds, so one commit per message tripled a
+ * message's disk writes; per 64 it is a tenth of a page each, and a search never has more than a
+ * batch to index before it answers.
+ */
+export const INDEX_BATCH = 64;
 
 export interface SearchFilter {
 	/** The FTS5 expression (search-text.ts matchExpression). */
@@ -30,17 +37,18 @@ export interface SearchFilter {
 }
 
 /**
- * The conversation's full-text index: one row per text message (rowid = seq), written in the
- * commit that stores the message and deleted when it is recalled. Messages stored before the
- * index existed (seq ≤ `search_backfill_end`, set by the migration) are indexed in steps.
+ * The conversation's full-text index: one row per text message (rowid = seq). It is written in
+ * batches behind a durable watermark, `search_indexed`: every message up to it is indexed, and
+ * the watermark moves in the same commit as the rows it covers, so the index and the messages
+ * never disagree after a crash. Messages above it are indexed before a search answers (so a
+ * search finds every stored message), after a send once INDEX_BATCH of them wait, and by the
+ * object's alarm. A recalled message leaves the index in the commit of the recall.
  */
 export class SearchIndex {
 	private readonly bookkeeping: Bookkeeping;
 	private readonly insertRow;
-	/** Old messages up to this seq are indexed... */
-	private backfilled = 0;
-	/** ...of those up to this one. */
-	private backfillEnd = 0;
+	/** Every message with seq <= this is indexed. */
+	private indexedSeq = 0;
 
 	constructor(private readonly db: ConversationDb) {
 		this.bookkeeping = new Bookkeeping(db);
@@ -51,28 +59,35 @@ export class SearchIndex {
 	}
 
 	/** Indexes a message's text, inside the caller's transaction; other content types have none. */
-	add(seq: number, contentType: string, content: string): void {
+	private add(seq: number, contentType: string, content: string): void {
 		if (contentType !== "text") return;
 		const text = textOfContent(content);
 		if (!text) return;
 		this.insertRow.run({ rowid: seq, ...indexedColumns(text) });
 	}
 
-	/** A recalled message leaves the index (contentless_delete=1 lets a row go by its rowid alone). */
+	/**
+	 * A recalled message leaves the index (contentless_delete=1 lets a row go by its rowid alone);
+	 * one not indexed yet is skipped by catchUp, which indexes only messages still shown.
+	 */
 	remove(seq: number): void {
-		this.db.delete(messageSearch).where(eq(messageSearch.rowid, seq)).run();
+		if (seq <= this.indexedSeq) this.db.delete(messageSearch).where(eq(messageSearch.rowid, seq)).run();
 	}
 
-	/** At start-up: how far the old messages are indexed, and up to `budget` more of them. */
-	open(budget = BACKFILL_AT_START): void {
-		this.backfillEnd = this.bookkeeping.get("search_backfill_end");
-		this.backfilled = this.bookkeeping.get("search_backfilled");
-		this.catchUp(budget);
+	/** At start-up: how far the messages are indexed, and up to `budget` more of them. */
+	open(lastSeq: number, budget = INDEX_AT_START): void {
+		this.indexedSeq = this.bookkeeping.get("search_indexed");
+		this.catchUp(lastSeq, budget);
 	}
 
-	/** Indexes old messages, up to `budget` of them, a chunk per transaction with its progress. */
-	catchUp(budget = Number.POSITIVE_INFINITY): void {
-		while (this.backfilled < this.backfillEnd && budget > 0) {
+	/** Messages stored and not indexed yet. */
+	pending(lastSeq: number): number {
+		return lastSeq - this.indexedSeq;
+	}
+
+	/** Indexes the messages up to `lastSeq`, at most `budget` of them, a chunk per transaction with the watermark. */
+	catchUp(lastSeq: number, budget = Number.POSITIVE_INFINITY): void {
+		while (this.indexedSeq < lastSeq && budget > 0) {
 			const rows = this.db
 				.select({
 					seq: messages.seq,
@@ -81,16 +96,16 @@ export class SearchIndex {
 					status: messages.status,
 				})
 				.from(messages)
-				.where(and(gt(messages.seq, this.backfilled), lte(messages.seq, this.backfillEnd)))
+				.where(and(gt(messages.seq, this.indexedSeq), lte(messages.seq, lastSeq)))
 				.orderBy(asc(messages.seq))
-				.limit(Math.min(BACKFILL_CHUNK, budget))
+				.limit(Math.min(CHUNK, budget))
 				.all();
-			const to = rows.length ? rows[rows.length - 1]!.seq : this.backfillEnd;
+			const to = rows.length ? rows[rows.length - 1]!.seq : lastSeq;
 			this.db.transaction(() => {
 				for (const r of rows) if (r.status === 0) this.add(r.seq, r.contentType, r.content);
-				this.bookkeeping.set("search_backfilled", to);
+				this.bookkeeping.set("search_indexed", to);
 			});
-			this.backfilled = to;
+			this.indexedSeq = to;
 			budget -= Math.max(rows.length, 1);
 		}
 	}

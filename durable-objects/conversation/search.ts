@@ -7,7 +7,7 @@ export type { SearchQuery, SearchReply } from "../../domain/message-search";
 
 /**
  * A participant's search of this conversation (Conversation.search): the matches they may see,
- * newest first, with their total. Old messages not yet indexed are indexed first.
+ * newest first, with their total. Messages not indexed yet are indexed first, so every stored message is found.
  */
 export function searchFor(
 	access: Access,
@@ -21,7 +21,7 @@ export function searchFor(
 	const upToSeq = Math.min(q.upToSeq ?? store.lastSeq, store.lastSeq);
 	const match = matchExpression(q.keyword);
 	if (!match) return { ok: true, total: 0, upToSeq, list: [], hits: [] };
-	index.catchUp();
+	store.index();
 	const filter = { match, userId, contentType: q.contentType, upToSeq };
 	const total = index.count(filter);
 	if (total <= q.offset) return { ok: true, total, upToSeq, list: [], hits: [] };

@@ -55,7 +55,7 @@ export function storeOne(
 	const createdAt = nowSeconds();
 	const seq = store.lastSeq + 1;
 	const messageId = newMessageId(convId, seq);
-	// The one row of a send (with its full-text entry, message-store.ts). The sender's read position and the
+	// The one row of a send (its full-text entry follows in a batch, search-index.ts). The sender's read position and the
 	// stats count follow from this row (see count-flush.ts); the idempotency key is its local_id, device_id and fingerprint.
 	store.insert({
 		seq,
