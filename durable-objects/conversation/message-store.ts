@@ -71,12 +71,17 @@ export class MessageStore {
 		this.indexScheduled = true;
 		setTimeout(() => {
 			this.indexScheduled = false;
-			try {
-				this.index();
-			} catch (e) {
-				logError("full-text indexing failed", e);
-			}
+			this.indexLogged();
 		}, 0);
+	}
+
+	/** index(), with a failure logged rather than thrown: the messages stay above the watermark for the next try. */
+	indexLogged(budget?: number): void {
+		try {
+			this.index(budget);
+		} catch (e) {
+			logError("full-text indexing failed", e);
+		}
 	}
 
 	/** Indexes the messages not indexed yet, at most `budget` of them. */
