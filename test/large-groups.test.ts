@@ -9,7 +9,7 @@ import { ok } from "./fixtures/api";
 import { chatUser, closeAll, newIn, sendWs } from "./fixtures/chat";
 import { makeGroup } from "./fixtures/social";
 import { registerUser, type TestUser } from "./fixtures/users";
-import { connect } from "./fixtures/ws";
+import { connect, type Frame } from "./fixtures/ws";
 
 const conv = (id: string) => env.CONVERSATION.getByName(`conv:${id}`);
 const onlineIn = (groupId: string) =>
@@ -160,5 +160,36 @@ describe("large groups: fan-out to online members only", () => {
 			return [afterReconnect, presence.has(a.userId)];
 		});
 		expect(kept).toEqual([true, false]);
+	});
+	it("tells a group event live to its online members and to joiners; offline members read it from D1", async () => {
+		const [owner, online, joiner] = await Promise.all([chatUser(), chatUser(), chatUser()]);
+		const [away1, away2] = await Promise.all([registerUser(), registerUser()]);
+		const g = (await makeGroup(owner, [online, away1, away2])).groupId;
+		await until(
+			() => onlineIn(g),
+			(ids) => ids.length === 2,
+			"both online members subscribed",
+		);
+		await ok("PUT", `/groups/${g}`, { token: owner.token, body: { name: "renamed" } });
+		for (const s of [owner.a, owner.b, online.a, online.b])
+			expect((await s.waitForNotification("group.info_updated"))[0]!.payload.data).toMatchObject({ groupId: g });
+		// A joiner with open sockets is not in the group's presence yet: told as a joiner, then subscribed.
+		await ok("POST", `/groups/${g}/members`, { token: owner.token, body: { userIds: [joiner.userId] } });
+		const joinedNow = (f: Frame) =>
+			f.type === "notification" &&
+			f.payload?.notificationType === "group.member_joined" &&
+			f.payload.data.userIds.includes(joiner.userId);
+		for (const s of [owner.a, online.a, joiner.a, joiner.b]) {
+			const [f] = await s.waitForMessages(joinedNow);
+			expect(f!.payload.data).toMatchObject({ groupId: g, userIds: [joiner.userId], memberCount: 5 });
+		}
+		await until(
+			() => onlineIn(g),
+			(ids) => ids.includes(joiner.userId),
+			"the joiner subscribed",
+		);
+		// Offline, the change is in what they read.
+		expect((await ok("GET", `/groups/${g}`, { token: away1.token })).name).toBe("renamed");
+		closeAll(owner, online, joiner);
 	});
 });

@@ -14,6 +14,7 @@ import { notify } from "../../platform/notify";
 import { hubFor, PeerStubs } from "../../platform/stubs";
 import { emitWebhookEvent } from "../../platform/webhook-events";
 import { type Access, accessOf, ensureSynced } from "./access";
+import { announceTo } from "./announce";
 import { screenBatch } from "./before-send";
 import { CountFlush } from "./count-flush";
 import { conversationDb, sqlHost } from "./db";
@@ -35,18 +36,16 @@ export type { ConversationMember, MemberSnapshot, PrivateSnapshot, SendInput } f
 export { IDEMPOTENCY_WINDOW, SMALL_GROUP_LIMIT };
 
 type Refusal = { ok: false; code: number; message: string };
-
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
  * One per conversation (`conv:<id>`). Holds the conversation's member list (a copy of D1's
  * truth, replaced wholesale by `syncMembers`/`syncPrivate` so it can never drift), its
  * messages, the sequence counter, the idempotency keys and every member's read position.
- * A message is one row in `messages` (the idempotency key is a column of it), in one commit; its
- * full-text entry follows in a batch (search-index.ts), and the sender's read position and the
- * admin stats count are derived from the rows by the periodic flush (count-flush.ts). Hubs are
- * updated in memory.
- * This class is the lifecycle and the RPC surface; each concern is a module beside it.
+ * A message is one row in `messages` (its idempotency key a column of it), one commit; its FTS
+ * entry follows in a batch (search-index.ts), the sender's read position and the stats count in
+ * the periodic flush (count-flush.ts). This class is the lifecycle and the RPC surface; each
+ * concern is a module beside it.
  */
 export class Conversation extends DurableObject<Bindings> {
 	/** Every module reaches storage through `host`, i.e. this field, so a test can watch the statements. */
@@ -139,26 +138,27 @@ export class Conversation extends DurableObject<Bindings> {
 		return [...this.members_.map().values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
 	}
 
+	/** A group's members with a live socket (presence.ts), whom its events reach when large; null if not a group. */
+	async onlineMembers(conversationId: string): Promise<string[] | null> {
+		return (await this.ensureSynced(conversationId)) === "group" ? this.presence.list() : null;
+	}
+
 	/**
-	 * New members' hubs record the conversation now, at join time, in the background: that is
-	 * the one write a conversation costs a hub, so the first message to a 1,000-member group
-	 * does not cost 1,000 hub commits (a hub that missed this writes it on its first message).
+	 * New members' hubs record the conversation now, at join time, in the background (announce.ts):
+	 * the one write a conversation costs a hub, so the first message to a 1,000-member group does
+	 * not cost 1,000 hub commits.
 	 */
 	private announce(userIds: string[]): void {
 		const kind = this.members_.kind();
 		const convId = this.members_.getMeta("conversationId");
 		if (!userIds.length || !kind || !convId) return;
 		const last = this.store.last();
-		this.ctx.waitUntil(
-			Promise.allSettled(
-				userIds.map((id) => hubFor(this.env, id).track(id, this.summaryOf(kind, convId, id, last))),
-			).then(() => {}),
-		);
+		const track = (id: string) => hubFor(this.env, id).track(id, this.summaryOf(kind, convId, id, last));
+		this.ctx.waitUntil(announceTo(userIds, track));
 	}
 
-	private ensureSynced(conversationId: string): Promise<ConversationKind | null> {
-		return ensureSynced(this.env, this.members_, this, conversationId);
-	}
+	private ensureSynced = (conversationId: string): Promise<ConversationKind | null> =>
+		ensureSynced(this.env, this.members_, this, conversationId);
 
 	private async access(conversationId: string, userId: string): Promise<Access> {
 		return accessOf(await this.ensureSynced(conversationId), this.members_, conversationId, userId);
