@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: starts the product (`wrangler dev`, fresh state), the platform baseline
  * (`wrangler dev` of bench/baseline-worker) and the transport baseline (Node `ws` relay),
- * builds users/friendships/groups through the product's API, drives the scenarios of issue 7
+ * builds users/friendships/groups (most users and the 1,000 friendships of scenario 6's user
+ * written into D1 before the product starts, see lib/seed-users.ts; a handful of users, the
+ * friend pairs and the groups through the product's API), drives the scenarios of issue 7
  * over real WebSockets, prints a table and writes bench/results/latest.json.
  */
 import { execFileSync } from "node:child_process";
@@ -39,6 +41,7 @@ import {
 	restLoad,
 } from "./lib/scenarios";
 import { SEARCH, type SearchResult, searchScenario } from "./lib/search";
+import { friendshipsSql, seedUsers } from "./lib/seed-users";
 import { baselineTarget, closeAll, openMany, pool, productTarget, type Target } from "./lib/sockets";
 import { round, sleep } from "./lib/stats";
 
@@ -69,6 +72,8 @@ const neededUsers = Math.max(
 /** Sizes and durations; the defaults are the issue's scenarios. */
 const CFG = {
 	users: env("BENCH_USERS", neededUsers),
+	/** Users 0..registered-1 go through POST /auth/register (PBKDF2 on the server); the rest are seeded. */
+	registeredUsers: env("BENCH_REGISTERED_USERS", 8),
 	registerConcurrency: env("BENCH_REGISTER_CONCURRENCY", 12),
 	pairs: 100,
 	rateConversations: 50,
@@ -95,7 +100,31 @@ const baseEnv = {
 	NO_COLOR: "1",
 };
 
+/**
+ * Starts `wrangler dev` on free ports. A port found free can be taken before wrangler binds it
+ * (the generator's own client sockets use the same ephemeral range): such a start is retried on
+ * other ports.
+ */
 async function startWrangler(name: string, configArgs: string[], dir: string, extra: string[] = []) {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startWranglerOnce(name, configArgs, dir, extra);
+		} catch (e) {
+			const logFile = join(dir, `${name}.log`);
+			const taken = (() => {
+				try {
+					return readFileSync(logFile, "utf8").includes("Address already in use");
+				} catch {
+					return false;
+				}
+			})();
+			if (!taken || attempt >= 3) throw e;
+			log(`  ${name}: a port was taken before wrangler bound it; starting again on other ports`);
+		}
+	}
+}
+
+async function startWranglerOnce(name: string, configArgs: string[], dir: string, extra: string[]) {
 	const port = await freePort();
 	const inspector = await freePort();
 	const logFile = join(dir, `${name}.log`);
@@ -120,7 +149,12 @@ async function startWrangler(name: string, configArgs: string[], dir: string, ex
 		],
 		{ cwd: ROOT, env: baseEnv, logFile },
 	);
-	await waitHealthy(`http://127.0.0.1:${port}/health`, child, 90_000, logFile);
+	try {
+		await waitHealthy(`http://127.0.0.1:${port}/health`, child, 90_000, logFile);
+	} catch (e) {
+		await stop(child);
+		throw e;
+	}
 	return { child, port, logFile };
 }
 
@@ -187,14 +221,51 @@ async function main() {
 		return r;
 	};
 
+	// ---- users: a handful registered, the rest seeded ------------------------------------
+	// Registration is PBKDF2-100k per user by design (~25-40 ms of server CPU each): users
+	// 0..registered-1 go through POST /auth/register once the product is up (keeping the route and
+	// login exercised: user 0 logs in a second device); the others, and the friendships of
+	// scenario 6's user with them, are written into D1 before the product first starts.
+	const runId = Math.random().toString(36).slice(2, 8);
+	const registered = Math.min(CFG.users, CFG.registeredUsers);
+	const sIndex = CFG.sessions; // the user with CFG.sessions sessions (scenario 6)
+	const seedStart = performance.now();
+	const seeded = await seedUsers({
+		root: ROOT,
+		runId,
+		from: registered,
+		to: CFG.users,
+		openToFriends: runs("s6") ? [sIndex] : [],
+	});
+	const seededS = runs("s6") && sIndex >= registered ? seeded.users[sIndex - registered] : undefined;
+	const seedBuildMs = Math.round(performance.now() - seedStart);
+	const seedFile = join(dir, "seed-users.sql");
+	await writeFile(
+		seedFile,
+		seeded.sql +
+			(seededS
+				? friendshipsSql(
+						seededS,
+						seeded.users.filter((x) => x.index < CFG.sessions),
+					)
+				: ""),
+	);
+
 	// ---- servers -------------------------------------------------------------------------
 	const servers = await phase("startServers", async () => {
 		const productStart = (async () => {
-			await runOnce(
-				process.execPath,
-				[WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", join(dir, "product-state")],
-				{ cwd: ROOT, env: { ...baseEnv, CI: "1" }, logFile: join(dir, "migrate.log"), timeoutMs: 90_000 },
-			);
+			const local = ["--local", "--persist-to", join(dir, "product-state")];
+			const d1 = { cwd: ROOT, env: { ...baseEnv, CI: "1" }, timeoutMs: 90_000 };
+			await runOnce(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", ...local], {
+				...d1,
+				logFile: join(dir, "migrate.log"),
+			});
+			const t = performance.now();
+			await runOnce(process.execPath, [WRANGLER, "d1", "execute", "DB", ...local, "--yes", "--file", seedFile], {
+				...d1,
+				logFile: join(dir, "seed-users.log"),
+			});
+			phases.seedUsers = seedBuildMs + Math.round(performance.now() - t);
 			// Groups of 1,000 need the documented member-limit setting raised (default 500).
 			return startWrangler("product", [], dir, PRODUCT_VARS);
 		})();
@@ -250,10 +321,15 @@ async function main() {
 			log(`  ${name} FAILED: ${String(e)}`);
 		}
 	};
-	/** Waits (bounded) until every server answers /health within 50 ms: the previous scenario's teardown is over. */
-	const settle = async (quietMaxMs = 6000) => {
-		const deadline = performance.now() + 30_000;
-		for (const port of [servers.product.port, servers.platform.port, servers.transport.port]) {
+	/**
+	 * Waits (bounded) until every server (or only the product, while the baselines are busy with
+	 * scenario 5) answers /health within 50 ms: the previous scenario's teardown is over.
+	 */
+	const settle = async (quietMaxMs = 6000, only?: "product") => {
+		const t0 = performance.now();
+		const deadline = t0 + 30_000;
+		const ports = only ? [servers.product.port] : [servers.product.port, servers.platform.port, servers.transport.port];
+		for (const port of ports) {
 			while (performance.now() < deadline) {
 				const t = performance.now();
 				const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) })
@@ -265,14 +341,25 @@ async function main() {
 		}
 		// The previous scenario's background work (count flushes to D1, hub checkpoints) is not the
 		// next one's cost: wait (bounded) until the product stops writing to disk.
-		const quietBy = performance.now() + quietMaxMs;
-		let before = treeIo(serverPid.product).diskBytes;
+		const t1 = performance.now();
+		const quietBy = t1 + quietMaxMs;
+		const first = treeIo(serverPid.product).diskBytes;
+		let before = first;
+		let quiet = false;
 		while (performance.now() < quietBy) {
 			await sleep(500);
 			const now = treeIo(serverPid.product).diskBytes;
-			if (now - before < 64 * 1024) break;
+			quiet = now - before < 64 * 1024;
 			before = now;
+			if (quiet) break;
 		}
+		/** How long each wait took and what the product wrote meanwhile (for setup steps that settle long). */
+		return {
+			healthMs: Math.round(t1 - t0),
+			quietMs: Math.round(performance.now() - t1),
+			quiet,
+			writtenMiB: round((before - first) / 2 ** 20, 1),
+		};
 	};
 
 	/** D1 statements the product has run so far (its /health reports them in development). */
@@ -282,33 +369,34 @@ async function main() {
 		return Number(res.headers.get("X-D1-Statements") ?? Number.NaN);
 	};
 
-	// ---- users: registration is PBKDF2-100k per user, the dominant setup cost --------------
-	const runId = Math.random().toString(36).slice(2, 8);
-	const users: BenchUser[] = new Array(CFG.users);
-	const firstBatch = Math.min(CFG.users, CFG.sessions + 1);
-	const register = async (from: number, to: number) => {
-		const idx = Array.from({ length: to - from }, (_, i) => from + i);
-		await pool(idx, CFG.registerConcurrency, async (i) => {
-			users[i] = await api.register(i, runId);
-		});
-	};
-	const regStart = performance.now();
-	await register(0, firstBatch);
-	log(`registered ${firstBatch} users in ${Math.round(performance.now() - regStart)} ms`);
-	// The rest registers in the background while the product's world is built and the
-	// baselines' memory (insensitive to CPU contention) is measured.
-	let regDoneAt = 0;
-	// Settles to an error instead of rejecting, so a failure surfaces where it is awaited.
-	const restRegistration = register(firstBatch, CFG.users).then(
-		() => {
-			regDoneAt = performance.now();
-			return null;
-		},
-		(e: unknown) => e,
+	log(
+		`seeded ${seeded.users.length} users${seededS ? ` and ${CFG.sessions - registered} friendships` : ""} in D1 in ${phases.seedUsers} ms`,
 	);
+	const users: BenchUser[] = [...new Array<BenchUser>(registered), ...seeded.users];
+	const regStart = performance.now();
+	await pool(
+		Array.from({ length: registered }, (_, i) => i),
+		CFG.registerConcurrency,
+		async (i) => {
+			users[i] = await api.register(i, runId);
+		},
+	);
+	const regMs = performance.now() - regStart;
+	const registration = {
+		users: CFG.users,
+		registered,
+		seeded: seeded.users.length,
+		seedMs: phases.seedUsers ?? 0,
+		concurrency: CFG.registerConcurrency,
+		totalMs: Math.round(regMs),
+		msPerUser: round(regMs / Math.max(1, registered), 1),
+		note: "registered: POST /auth/register, PBKDF2-SHA256 100,000 iterations per user on the server; seeded: the same rows written into D1 before the product started, tokens minted by the bench with the product's development JWT secret",
+		slowRequests: api.slow,
+	};
+	log(`registered ${registered} users through POST /auth/register in ${registration.totalMs} ms`);
 
 	const u = (i: number) => users[i]!;
-	const S = runs("s6") ? u(CFG.sessions) : (undefined as unknown as BenchUser); // the user with CFG.sessions sessions
+	const S = runs("s6") ? u(sIndex) : (undefined as unknown as BenchUser); // the user with CFG.sessions sessions
 
 	const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
 		const t = performance.now();
@@ -317,7 +405,125 @@ async function main() {
 		log(`  ${name}: ${phases[name]} ms`);
 		return r;
 	};
+	// ---- scenario 5 on the baselines ------------------------------------------------------
+	// Their memory is their own processes' RSS, insensitive to the CPU that product setup takes
+	// meanwhile (as it was to the registration it once overlapped with): the measurements run while
+	// the product does setup nobody measures. Each measurement of a workerd server starts from a
+	// fresh process, and the platform is restarted again before it serves the next scenario.
+	const steps = CFG.memorySteps.filter((s) => s <= CFG.users);
+	if (steps.at(-1) !== CFG.users) steps.push(CFG.users);
+	const ids = Array.from({ length: CFG.users }, (_, i) => `b${i}`);
+	const memory: Record<string, MemoryResult> = {};
+	const baselineParts = {
+		/** The baseline as defined (one room holds every socket); then a fresh platform for scenarios 1-4. */
+		platform: async () => {
+			await restart("platform");
+			memory.platform = await holdIdle(
+				ids.map((id) => targets.platform.socketUrl({ userId: id }, "idle-room")),
+				steps,
+				serverPid.platform,
+			);
+			await restart("platform");
+		},
+		transport: async () => {
+			memory.transport = await holdIdle(
+				ids.map((id) => targets.transport.socketUrl({ userId: id }, `user-${id}`)),
+				steps,
+				serverPid.transport,
+			);
+		},
+		/** One room per user like the product's hubs (after the scenarios that use the platform). */
+		platformRoomPerUser: async () => {
+			await restart("platform");
+			memory.platformRoomPerUser = await holdIdle(
+				ids.map((id) => targets.platform.socketUrl({ userId: id }, `user-${id}`)),
+				steps,
+				serverPid.platform,
+			);
+		},
+	};
+	const baselinesLeft = new Set(runs("s5") ? (Object.keys(baselineParts) as (keyof typeof baselineParts)[]) : []);
+	/** Runs the named measurements still due, in turn; never rejects (a failure is recorded). */
+	const runBaselines = async (names: (keyof typeof baselineParts)[], during: string) => {
+		for (const name of names) {
+			if (!baselinesLeft.delete(name)) continue;
+			const t = performance.now();
+			log(`scenario 5 (baselines): ${name}, ${during}`);
+			await attempt(`s5 ${name}`, baselineParts[name]);
+			phases[`s5Baseline_${name}`] = Math.round(performance.now() - t);
+			log(`scenario 5 (baselines): ${name} done in ${phases[`s5Baseline_${name}`]} ms`);
+		}
+	};
+
+	/** When the world's last message was sent: its conversations flush their counts 30-45 s later. */
+	let worldMessagesAt = 0;
+	let baselinesDuringWorld: Promise<void> = Promise.resolve();
 	const setup = await phase("buildWorld", async () => {
+		// First the 1,000 sessions of S (the only messages of the world, so their count flushes are
+		// due soonest), then the friend pairs and the groups.
+		if (runs("s6")) {
+			// The seeded friends are friends of S in D1 already (and S accepts requests at once); the
+			// registered ones send a friend request through the API.
+			if (!seededS) await api.openToFriends(S);
+			const friendIdx = Array.from({ length: CFG.sessions }, (_, i) => i);
+			await step("setupSessionFriends", async () => {
+				await pool(
+					friendIdx.filter((i) => !seededS || i < registered),
+					8,
+					(i) => api.befriend(u(i), S),
+				);
+				if (!seededS) return;
+				// An accepted friend request makes the pair's Conversation sync at once, and both users'
+				// hubs record the conversation then, before any message. A seeded friendship reaches the
+				// Conversation on its first access instead: one history read per friend does that now,
+				// so the messages below find S's hub (and each friend's) as the API would have left it.
+				await pool(
+					friendIdx.filter((i) => i >= registered),
+					16,
+					(i) =>
+						api.call("GET", `/sessions/${privateConversationId(S.userId, u(i).userId)}/messages?limit=1`, u(i).token),
+				);
+				// The hubs record it in the background (the Conversation's waitUntil): let that finish.
+				await settle(6000, "product");
+			});
+			// Each friend writes once to S (in parallel, one socket each): CFG.sessions sessions in S's list.
+			const sessionsStart = performance.now();
+			const friends = Array.from({ length: CFG.sessions }, (_, i) => u(i));
+			const fsocks = await openMany(friends.map((f) => targets.product.socketUrl(f, "")));
+			const socketsMs = Math.round(performance.now() - sessionsStart);
+			let acked = 0;
+			await new Promise<void>((resolve, reject) => {
+				const timer = setTimeout(() => reject(new Error(`sessions setup: ${acked} acks`)), 60_000);
+				fsocks.forEach((sock, i) => {
+					sock.onFrame = (f) => {
+						if (f.kind === "error") reject(new Error(`sessions setup: ${f.code} ${f.message}`));
+						if (f.kind === "ack" && ++acked === CFG.sessions) {
+							clearTimeout(timer);
+							resolve();
+						}
+					};
+					sock.send(
+						encodeSend({
+							conversationId: privateConversationId(S.userId, friends[i]!.userId),
+							conversationType: "private",
+							content: "hello",
+							localId: `setup-${i}`,
+						}),
+					);
+				});
+			});
+			worldMessagesAt = performance.now();
+			await closeAll(fsocks);
+			phases.setupSessionMessages = Math.round(performance.now() - sessionsStart);
+			log(
+				`  setupSessionMessages: ${phases.setupSessionMessages} ms (${CFG.sessions} sockets opened in ${socketsMs} ms)`,
+			);
+			const listed = await api.call<{ list: unknown[]; hasMore: boolean }>("GET", "/sessions?limit=100", S.token);
+			if (listed.list.length !== 100 || !listed.hasMore) throw new Error("sessions user does not have its sessions");
+		}
+		// The world's messages are sent: the wait for their count flushes begins. Two baseline
+		// measurements use it (and the setup below, which sends no message).
+		baselinesDuringWorld = runBaselines(["transport", "platform"], "while the product's world is settling");
 		// Pairs (u2k, u2k+1) are friends; u0 is the sender of scenario 1 and also logs in a second device.
 		await step("setupFriendPairs", () =>
 			pool(
@@ -342,94 +548,19 @@ async function main() {
 				);
 			}
 		}
-		if (!runs("s6")) return { secondDevice, groups };
-		await api.openToFriends(S);
-		await step("setupSessionFriends", () =>
-			pool(
-				Array.from({ length: CFG.sessions }, (_, i) => i),
-				8,
-				(i) => api.befriend(u(i), S),
-			),
-		);
-		// Each friend writes once to S (in parallel, one socket each): CFG.sessions sessions in S's list.
-		const sessionsStart = performance.now();
-		const friends = Array.from({ length: CFG.sessions }, (_, i) => u(i));
-		const fsocks = await openMany(friends.map((f) => targets.product.socketUrl(f, "")));
-		let acked = 0;
-		await new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`sessions setup: ${acked} acks`)), 60_000);
-			fsocks.forEach((sock, i) => {
-				sock.onFrame = (f) => {
-					if (f.kind === "error") reject(new Error(`sessions setup: ${f.code} ${f.message}`));
-					if (f.kind === "ack" && ++acked === CFG.sessions) {
-						clearTimeout(timer);
-						resolve();
-					}
-				};
-				sock.send(
-					encodeSend({
-						conversationId: privateConversationId(S.userId, friends[i]!.userId),
-						conversationType: "private",
-						content: "hello",
-						localId: `setup-${i}`,
-					}),
-				);
-			});
-		});
-		await closeAll(fsocks);
-		phases.setupSessionMessages = Math.round(performance.now() - sessionsStart);
-		const listed = await api.call<{ list: unknown[]; hasMore: boolean }>("GET", "/sessions?limit=100", S.token);
-		if (listed.list.length !== 100 || !listed.hasMore) throw new Error("sessions user does not have its sessions");
 		return { secondDevice, groups };
 	});
-	const worldBuiltAt = performance.now();
-	log(`world built in ${phases.buildWorld} ms (friend pairs, ${CFG.sessions} sessions, groups)`);
-
-	// ---- scenario 5 on the baselines while registration finishes --------------------------
-	const steps = CFG.memorySteps.filter((s) => s <= CFG.users);
-	if (steps.at(-1) !== CFG.users) steps.push(CFG.users);
-	const ids = Array.from({ length: CFG.users }, (_, i) => `b${i}`);
-	const memory: Record<string, MemoryResult> = {};
-	if (runs("s5")) {
-		log("scenario 5 (baselines): idle sockets");
-		// The baseline as defined (one room holds every socket), then one room per user like the product's hubs.
-		await restart("platform");
-		memory.platform = await holdIdle(
-			ids.map((id) => targets.platform.socketUrl({ userId: id }, "idle-room")),
-			steps,
-			serverPid.platform,
-		);
-		await restart("platform");
-		memory.platformRoomPerUser = await holdIdle(
-			ids.map((id) => targets.platform.socketUrl({ userId: id }, `user-${id}`)),
-			steps,
-			serverPid.platform,
-		);
-		memory.transport = await holdIdle(
-			ids.map((id) => targets.transport.socketUrl({ userId: id }, `user-${id}`)),
-			steps,
-			serverPid.transport,
-		);
-		await restart("platform");
-	}
-
-	const registrationError = await restRegistration;
-	if (registrationError) throw registrationError;
-	const registration = {
-		users: CFG.users,
-		concurrency: CFG.registerConcurrency,
-		totalMs: Math.round(regDoneAt - regStart),
-		msPerUser: round((regDoneAt - regStart) / CFG.users, 1),
-		note: "PBKDF2-SHA256 100,000 iterations per user; part of it overlapped with world building and baseline memory",
-		slowRequests: api.slow,
-	};
-	log(`registered ${CFG.users} users in ${registration.totalMs} ms (${registration.msPerUser} ms/user)`);
+	log(`world built in ${phases.buildWorld} ms (${CFG.sessions} sessions, friend pairs, groups)`);
 	// Building the world leaves background work behind (each conversation that got messages
-	// flushes its count to D1 a few seconds later): the scenarios start after it.
+	// flushes its count to D1 30-45 s after its first unflushed message; hubs checkpoint): the
+	// scenarios start after it.
 	const quietStart = performance.now();
-	await sleep(Math.max(0, worldBuiltAt + COUNT_FLUSH_MS + COUNT_FLUSH_JITTER_MS + 1000 - performance.now()));
+	if (worldMessagesAt)
+		await sleep(Math.max(0, worldMessagesAt + COUNT_FLUSH_MS + COUNT_FLUSH_JITTER_MS + 1000 - performance.now()));
+	await baselinesDuringWorld;
 	await settle(20_000);
 	phases.worldSettled = Math.round(performance.now() - quietStart);
+	log(`world settled after ${phases.worldSettled} ms more`);
 
 	// ---- scenario 1 ------------------------------------------------------------------------
 	const s1: Record<string, Record<string, LoopResult>> = { W1: {}, W32: {} };
@@ -602,7 +733,14 @@ async function main() {
 					});
 					return (JSON.parse(out) as { results: T[] }[])[0]?.results ?? [];
 				},
-				settle: () => settle(60_000),
+				// The last baseline measurement runs while the product syncs the 10,000 members.
+				alongsideSync: () => runBaselines(["platformRoomPerUser"], "while the 10,000-member group syncs"),
+				settle: async () => {
+					const r = await settle(60_000);
+					log(
+						`  s7 settle: /health fast after ${r.healthMs} ms, disk ${r.quiet ? "quiet" : "still busy"} after ${r.quietMs} ms more (${r.writtenMiB} MiB written meanwhile)`,
+					);
+				},
 				dir,
 				log,
 			});
@@ -627,6 +765,8 @@ async function main() {
 	}
 
 	// ---- scenario 5 on the product, last: 4,500 first connections are the heaviest step ----
+	// Baseline measurements that found no setup to run beside (scenario 7 not run, or failed early).
+	await runBaselines([...baselinesLeft], "on their own");
 	if (runs("s5")) log("scenario 5 (product): idle authenticated sockets, one per user");
 	await attempt("s5 product", async () => {
 		if (!runs("s5")) return;
@@ -734,7 +874,10 @@ async function main() {
 			s2_hundredConversations: s2,
 			s3_fixedRate: s3,
 			s4_groupFanout: s4,
-			s5_idleSockets: memory,
+			// In the order of the table, whichever setup step each measurement ran beside.
+			s5_idleSockets: Object.fromEntries(
+				["platform", "platformRoomPerUser", "transport", "product"].flatMap((k) => (memory[k] ? [[k, memory[k]]] : [])),
+			),
 			s6_rest: s6 ?? {},
 			s7_bigGroup: s7 ?? {},
 			s8_search: s8 ?? {},
@@ -783,7 +926,15 @@ type WithIo = LoopResult & { serverWritesPerMsg?: { syscalls: number; diskBytes:
 
 interface Report {
 	machine: ReturnType<typeof machineFacts>;
-	registration: { users: number; concurrency: number; totalMs: number; msPerUser: number };
+	registration: {
+		users: number;
+		registered: number;
+		seeded: number;
+		seedMs: number;
+		concurrency: number;
+		totalMs: number;
+		msPerUser: number;
+	};
 	scenarios: {
 		s1_oneConversation: Record<string, Record<string, LoopResult>>;
 		s2_hundredConversations: Record<string, LoopResult>;
@@ -918,7 +1069,7 @@ function printTable(r: Report) {
 		`machine: ${r.machine.cores} cores (${r.machine.cpuModel}), Node ${r.machine.node}, workerd ${r.machine.workerd}, wrangler ${r.machine.wrangler}, load ${r.machine.loadAvgAtStart.join("/")}`,
 	);
 	console.log(
-		`registration: ${r.registration.users} users in ${round(r.registration.totalMs / 1000, 1)} s (${r.registration.msPerUser} ms/user, concurrency ${r.registration.concurrency})`,
+		`users: ${r.registration.users}; ${r.registration.registered} registered through the API in ${round(r.registration.totalMs / 1000, 1)} s (${r.registration.msPerUser} ms/user, concurrency ${r.registration.concurrency}), ${r.registration.seeded} seeded in D1 in ${round(r.registration.seedMs / 1000, 1)} s`,
 	);
 	console.log(line(rows[0]!));
 	console.log(widths.map((w) => "-".repeat(w)).join("  "));
