@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, getTableColumns, gt, lte, notExists, type SQL, sql } from "drizzle-orm";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, type SQLiteSelect, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { textOfContent } from "../../domain/message-format";
 import type { ConversationDb } from "./db";
 import { hidden, type MessageRow, messages } from "./schema";
@@ -49,6 +49,8 @@ export class SearchIndex {
 	private readonly insertRow;
 	/** Every message with seq <= this is indexed. */
 	private indexedSeq = 0;
+	/** An index row with its message. */
+	private readonly joined = eq(messages.seq, messageSearch.rowid);
 
 	constructor(private readonly db: ConversationDb) {
 		this.bookkeeping = new Bookkeeping(db);
@@ -116,7 +118,7 @@ export class SearchIndex {
 			this.db
 				.select({ n: count() })
 				.from(messageSearch)
-				.innerJoin(messages, eq(messages.seq, messageSearch.rowid))
+				.innerJoin(messages, this.joined)
 				.where(this.visibleMatches(f))
 				.get()?.n ?? 0
 		);
@@ -124,28 +126,20 @@ export class SearchIndex {
 
 	/** A page of those matches, newest first. */
 	page(f: SearchFilter, offset: number, limit: number): MessageRow[] {
-		return this.db
-			.select(getTableColumns(messages))
-			.from(messageSearch)
-			.innerJoin(messages, eq(messages.seq, messageSearch.rowid))
-			.where(this.visibleMatches(f))
-			.orderBy(desc(messageSearch.rowid))
-			.limit(limit)
-			.offset(offset)
-			.all();
+		const q = this.db.select(getTableColumns(messages)).from(messageSearch).innerJoin(messages, this.joined);
+		return this.pageOf(q.$dynamic(), f, offset, limit).all();
 	}
 
 	/** The same page as sequence and time only. */
 	hits(f: SearchFilter, offset: number, limit: number): { seq: number; createdAt: number }[] {
-		return this.db
-			.select({ seq: messages.seq, createdAt: messages.createdAt })
-			.from(messageSearch)
-			.innerJoin(messages, eq(messages.seq, messageSearch.rowid))
-			.where(this.visibleMatches(f))
-			.orderBy(desc(messageSearch.rowid))
-			.limit(limit)
-			.offset(offset)
-			.all();
+		const fields = { seq: messages.seq, createdAt: messages.createdAt };
+		const q = this.db.select(fields).from(messageSearch).innerJoin(messages, this.joined);
+		return this.pageOf(q.$dynamic(), f, offset, limit).all();
+	}
+
+	/** A select of index rows joined to their messages, narrowed to one page of `f`'s matches, newest first. */
+	private pageOf<Q extends SQLiteSelect>(q: Q, f: SearchFilter, offset: number, limit: number): Q {
+		return q.where(this.visibleMatches(f)).orderBy(desc(messageSearch.rowid)).limit(limit).offset(offset);
 	}
 
 	private visibleMatches(f: SearchFilter): SQL | undefined {
