@@ -64,6 +64,12 @@ function rateLimits(env: Bindings): RateLimits {
 
 export const rateLimitOff = (rule: RateRule) => rule.burst <= 0 || rule.perSec <= 0;
 
+/**
+ * A group of more than LARGE_GROUP_MEMBERS members reaches live only the members online (its
+ * messages and its group events); the others read its state when they ask or sync.
+ */
+export const isLargeGroup = (env: Bindings, members: number) => members > config(env).largeGroupMembers;
+
 export const isProduction = (env: Bindings) => String(env.ENVIRONMENT ?? "development") === "production";
 
 /** Plain settings from vars; secrets are read where they are used (see `secrets.ts`). */

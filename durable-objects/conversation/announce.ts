@@ -3,7 +3,7 @@ import { logError } from "../../platform/log";
 /** Hub calls in flight at once when a conversation is announced to its new members. */
 const ANNOUNCE_CONCURRENCY = 32;
 /** Waits before the calls that failed are made again. */
-export const ANNOUNCE_RETRY_DELAYS_MS = [5_000, 30_000];
+const ANNOUNCE_RETRY_DELAYS_MS = [5_000, 30_000];
 
 /**
  * Calls `track` for each new member, at most ANNOUNCE_CONCURRENCY at once, and makes the failed

@@ -1,6 +1,6 @@
 import type { MessageData } from "../../contracts/messages";
 import { recordFileReferences } from "../../db/files";
-import { config } from "../../domain/config";
+import { isLargeGroup } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
 import { mayReferenceFiles } from "../../domain/file-refs";
 import type {
@@ -165,7 +165,7 @@ export class Fanout {
 		const kind = last.conversationType;
 		const members = this.members.ids();
 		// A large group calls the hubs of online members only; the others read its state when asked.
-		const large = kind === "group" && members.length > config(this.env).largeGroupMembers;
+		const large = kind === "group" && isLargeGroup(this.env, members.length);
 		const targets = large ? this.presence.list() : members;
 		const roundStart = Date.now();
 		const pushes: PushJob[] = [];

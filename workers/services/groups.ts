@@ -15,7 +15,7 @@ import {
 	updateGroupInfo,
 } from "../../db/groups";
 import { getConfigValue } from "../../db/system-config";
-import { config } from "../../domain/config";
+import { isLargeGroup } from "../../domain/config";
 import type { Bindings } from "../../domain/env";
 import { now } from "../../domain/time";
 import { logError } from "../../platform/log";
@@ -108,7 +108,7 @@ export async function asOwner(env: Bindings, groupId: string, userId: string) {
 
 /**
  * Sends a group event to the current members, plus `extra` users (someone who just left or
- * joined). A group over LARGE_GROUP_MEMBERS tells only its members with a live socket (its
+ * joined). A large group (isLargeGroup) tells only its members with a live socket (its
  * Conversation's presence), as its messages do: an offline member's hub has no socket to write
  * to, and waking all 10,000 hubs of a group per change costs 10,000 object starts for nothing
  * (locally, more open files than workerd may hold). Offline members see the change when they sync.
@@ -121,7 +121,7 @@ export async function notifyGroup<T extends NotificationType>(
 	extra: string[] = [],
 ): Promise<void> {
 	const members = await memberIds(env, groupId);
-	const targets = members.length > config(env).largeGroupMembers ? await onlineOrAll(env, groupId, members) : members;
+	const targets = isLargeGroup(env, members.length) ? await onlineOrAll(env, groupId, members) : members;
 	await notify(env, [...targets, ...extra], type, data);
 }
 
