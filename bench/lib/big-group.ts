@@ -9,6 +9,7 @@ import { writeFile } from "node:fs/promises";
 import type { Api, BenchUser } from "./api";
 import { type FanoutResult, fanout } from "./scenarios";
 import { closeAll, openMany, pool } from "./sockets";
+import { inserts, sqlText } from "./sql";
 import { type LatencySummary, round, sleep, summarize } from "./stats";
 
 export const BIG_GROUP = {
@@ -63,27 +64,27 @@ export interface BigGroupEnv {
 	log: (msg: string) => void;
 }
 
-const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 /** Users and memberships of `count` members who never log in, as multi-row INSERTs. */
 function seedSql(groupId: string, count: number, t: number): string {
-	const lines: string[] = [];
 	const ids = Array.from({ length: count }, () => crypto.randomUUID());
-	for (let i = 0; i < ids.length; i += 200) {
-		const chunk = ids.slice(i, i + 200);
-		lines.push(
-			`INSERT INTO users (id, password_hash, status, nickname, created_at, updated_at) VALUES ${chunk
-				.map((id, k) => `(${sqlText(id)}, 'seeded', 1, ${sqlText(`seed${i + k}`)}, ${t}, ${t})`)
-				.join(", ")};`,
-			`INSERT INTO user_settings (user_id, updated_at) VALUES ${chunk.map((id) => `(${sqlText(id)}, ${t})`).join(", ")};`,
-			`INSERT INTO group_members (group_id, user_id, role, joined_at, updated_at) VALUES ${chunk
-				.map((id) => `(${sqlText(groupId)}, ${sqlText(id)}, 'member', ${t}, ${t})`)
-				.join(", ")};`,
-		);
-	}
-	lines.push(
+	const lines = [
+		...inserts(
+			"users",
+			["id", "password_hash", "status", "nickname", "created_at", "updated_at"],
+			ids.map((id, k) => [id, "seeded", 1, `seed${k}`, t, t]),
+		),
+		...inserts(
+			"user_settings",
+			["user_id", "updated_at"],
+			ids.map((id) => [id, t]),
+		),
+		...inserts(
+			"group_members",
+			["group_id", "user_id", "role", "joined_at", "updated_at"],
+			ids.map((id) => [groupId, id, "member", t, t]),
+		),
 		`UPDATE groups SET member_count = (SELECT COUNT(*) FROM group_members WHERE group_id = ${sqlText(groupId)} AND left_at IS NULL) WHERE id = ${sqlText(groupId)};`,
-	);
+	];
 	return `${lines.join("\n")}\n`;
 }
 

@@ -14,8 +14,7 @@ import { pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { SignJWT } from "jose";
 import { type BenchUser, PASSWORD } from "./api";
-
-const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
+import { inserts, sqlText } from "./sql";
 
 /** `[vars]` of the development configuration (the first occurrence: the top level, not [env.production]). */
 function wranglerVar(root: string, name: string, fallback: number): number {
@@ -33,19 +32,6 @@ function passwordHash(password: string): string {
 	const salt = randomBytes(16);
 	const hash = pbkdf2Sync(password, salt, 100_000, 32, "sha256");
 	return `pbkdf2$100000$${salt.toString("base64")}$${hash.toString("base64")}`;
-}
-
-/** Rows of `cols` as multi-row INSERTs of at most 200 rows each (well under SQLite's statement limits). */
-function inserts(table: string, cols: string[], rows: (string | number | null)[][]): string[] {
-	const out: string[] = [];
-	const value = (v: string | number | null) => (v === null ? "NULL" : typeof v === "number" ? String(v) : sqlText(v));
-	for (let i = 0; i < rows.length; i += 200) {
-		const chunk = rows.slice(i, i + 200);
-		out.push(
-			`INSERT INTO ${table} (${cols.join(", ")}) VALUES ${chunk.map((r) => `(${r.map(value).join(", ")})`).join(", ")};`,
-		);
-	}
-	return out;
 }
 
 export interface SeededUsers {
