@@ -39,13 +39,19 @@ const until = async (fn: () => Promise<boolean>) => {
 	for (let i = 0; i < 200 && !(await fn()); i++) await new Promise((r) => setTimeout(r, 10));
 };
 
+/** A user with two friends, each of whom sent one message (b1, c1): a hub at the suites' checkpoint size. */
+const withTwoChats = async () => {
+	const [me, b, c] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+	const mb = await makeFriends(me, b);
+	const mc = await makeFriends(me, c);
+	await send(b, mb, "b1");
+	await send(c, mc, "c1");
+	return { me, b, c, mb, mc };
+};
+
 describe("UserHub checkpoint", () => {
 	it("a large hub trusts its checkpoint after a restart and rebuilds when it died dirty", async () => {
-		const [me, b, c] = await Promise.all([registerUser(), registerUser(), registerUser()]);
-		const mb = await makeFriends(me, b);
-		const mc = await makeFriends(me, c);
-		await send(b, mb, "b1");
-		await send(c, mc, "c1");
+		const { me, b, c, mb, mc } = await withTwoChats();
 		await send(c, mc, "c2");
 		await until(async () => (await listOf(me)).length === 2);
 		const live = await listOf(me);
@@ -89,6 +95,29 @@ describe("UserHub checkpoint", () => {
 		expect((await listOf(me)).find((r: any) => r[0] === mc).slice(1, 3)).toEqual([2, 0]);
 	});
 
+	it("a hub that dies before its first checkpoint keeps its alarm, rebuilds, then checkpoints", async () => {
+		const { me, c, mc } = await withTwoChats();
+		await send(c, mc, "c2");
+		await until(async () => (await listOf(me)).some((r: any) => r[0] === mc && r[1] === 2));
+		const live = await listOf(me);
+		// The second message of mc changed a row of a hub at the checkpoint size: dirty mark and
+		// alarm are set, and the instance dies before the alarm runs.
+		expect((await startUp(me.userId)).meta).toEqual(expect.arrayContaining(["dirty"]));
+		await evictDurableObject(hub(me.userId));
+		const restarted = await startUp(me.userId);
+		expect(restarted.rebuilds).toBe(true);
+		expect(restarted.meta).not.toContain("checkpoint");
+		// Mistaken for the former design's flush alarm, it was deleted and the hub stayed dirty
+		// through every later restart, rebuilding from each Conversation every time.
+		expect(await runDurableObjectAlarm(hub(me.userId))).toBe(true);
+		const after = await startUp(me.userId);
+		expect(after.meta).toContain("checkpoint");
+		expect(after.meta).not.toContain("dirty");
+		await evictDurableObject(hub(me.userId));
+		expect((await startUp(me.userId)).rebuilds).toBe(false);
+		expect(await listOf(me)).toEqual(live);
+	});
+
 	it("a hub below the checkpoint size writes nothing per message and rebuilds after a restart", async () => {
 		const [me, b] = await Promise.all([registerUser(), registerUser()]);
 		const mb = await makeFriends(me, b);
@@ -104,11 +133,7 @@ describe("UserHub checkpoint", () => {
 	});
 
 	it("a hub whose tables were made by hand before drizzle-kit keeps its rows and adopts the baseline migration", async () => {
-		const [me, b, c] = await Promise.all([registerUser(), registerUser(), registerUser()]);
-		const mb = await makeFriends(me, b);
-		const mc = await makeFriends(me, c);
-		await send(b, mb, "b1");
-		await send(c, mc, "c1");
+		const { me } = await withTwoChats();
 		await until(async () => (await listOf(me)).length === 2);
 		expect(await runDurableObjectAlarm(hub(me.userId))).toBe(true);
 		const checkpointed = await listOf(me);

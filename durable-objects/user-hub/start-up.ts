@@ -21,9 +21,11 @@ export async function startUp(
 	const trusted = checkpoint.checkpointed && !checkpoint.dirtyMarked && index.size >= checkpoint.min;
 	index.needsHydration = index.size > 0 && !trusted;
 	const alarm = await storage.getAlarm();
-	if (alarm !== null && !checkpoint.checkpointed) {
+	if (alarm !== null && !checkpoint.checkpointed && !checkpoint.dirtyMarked) {
 		// Set by the batched flush this hub used before checkpoints: the previous instance
-		// may have ended with conversations it never wrote, so D1 lists them too.
+		// may have ended with conversations it never wrote, so D1 lists them too. A checkpoint
+		// alarm always comes with the dirty mark (Checkpoint.arm writes both), so the alarm of a
+		// hub that died before its first checkpoint is not mistaken for this one and kept.
 		index.legacyUnflushed = true;
 		index.needsHydration = index.selfId !== null;
 		await storage.deleteAlarm();
