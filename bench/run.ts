@@ -165,7 +165,7 @@ async function startWranglerOnce(name: string, configArgs: string[], dir: string
 async function withIo<T extends LoopResult>(
 	pid: number,
 	fn: () => Promise<T>,
-): Promise<T & { serverWritesPerMsg: { syscalls: number; bytes: number; diskBytes: number } }> {
+): Promise<T & { serverWritesPerMsg: { syscalls: number; bytes: number; diskBytes: number; cpuUs: number } }> {
 	const a = treeIo(pid);
 	const r = await fn();
 	const b = treeIo(pid);
@@ -176,6 +176,8 @@ async function withIo<T extends LoopResult>(
 			syscalls: round((b.syscw - a.syscw) / n, 1),
 			bytes: Math.round((b.wchar - a.wchar) / n),
 			diskBytes: Math.round((b.diskBytes - a.diskBytes) / n),
+			// Less sensitive to this machine's scheduling noise than throughput: the server's own work per message.
+			cpuUs: Math.round(((b.cpuTicks - a.cpuTicks) * 10_000) / n),
 		},
 	};
 }
@@ -922,7 +924,7 @@ async function main() {
 	process.exit(failures.length ? 1 : 0);
 }
 
-type WithIo = LoopResult & { serverWritesPerMsg?: { syscalls: number; diskBytes: number } };
+type WithIo = LoopResult & { serverWritesPerMsg?: { syscalls: number; diskBytes: number; cpuUs?: number } };
 
 interface Report {
 	machine: ReturnType<typeof machineFacts>;
@@ -961,7 +963,7 @@ function printTable(r: Report) {
 				String(x.latencyMs.p50),
 				String(x.latencyMs.p99),
 				String(x.latencyMs.max),
-				`${x.acked} acked, peer ${x.peerReceived}, 2nd dev ${x.extraReceived}${x.complete ? "" : " INCOMPLETE"}; server ${(x as WithIo).serverWritesPerMsg?.syscalls} write syscalls, ${(x as WithIo).serverWritesPerMsg?.diskBytes} disk B /msg`,
+				`${x.acked} acked, peer ${x.peerReceived}, 2nd dev ${x.extraReceived}${x.complete ? "" : " INCOMPLETE"}; server ${(x as WithIo).serverWritesPerMsg?.syscalls} write syscalls, ${(x as WithIo).serverWritesPerMsg?.diskBytes} disk B, ${(x as WithIo).serverWritesPerMsg?.cpuUs} µs CPU /msg`,
 				`${x.generatorCpuPct}%`,
 			]);
 		}

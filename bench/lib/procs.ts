@@ -154,8 +154,12 @@ export function treeRss(root: number): { bytes: number; processes: { pid: number
 	return { bytes, processes };
 }
 
-/** Write syscalls and bytes written (wchar) summed over a process tree, from /proc/<pid>/io. */
-export function treeIo(root: number): { syscw: number; wchar: number; diskBytes: number } {
+/**
+ * Write syscalls and bytes written (wchar) summed over a process tree, from /proc/<pid>/io, and
+ * its CPU time (user + system, clock ticks of 10 ms) from /proc/<pid>/stat.
+ */
+export function treeIo(root: number): { syscw: number; wchar: number; diskBytes: number; cpuTicks: number } {
+	let cpuTicks = 0;
 	let syscw = 0;
 	let wchar = 0;
 	let diskBytes = 0;
@@ -165,11 +169,15 @@ export function treeIo(root: number): { syscw: number; wchar: number; diskBytes:
 			syscw += Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0);
 			wchar += Number(/wchar:\s+(\d+)/.exec(io)?.[1] ?? 0);
 			diskBytes += Number(/^write_bytes:\s+(\d+)/m.exec(io)?.[1] ?? 0);
+			// Fields after the parenthesised name: utime and stime are the 12th and 13th.
+			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			cpuTicks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
 		} catch {
 			// Exited.
 		}
 	}
-	return { syscw, wchar, diskBytes };
+	return { syscw, wchar, diskBytes, cpuTicks };
 }
 
 /**
