@@ -22,7 +22,7 @@ const members = Number(process.argv[3] ?? 300);
 
 interface ProfileNode {
 	id: number;
-	callFrame: { functionName: string; url: string; lineNumber: number };
+	callFrame: { functionName: string; url: string; lineNumber: number; scriptId: string };
 	children?: number[];
 }
 
@@ -157,20 +157,43 @@ async function main() {
 	const { profile } = (await cdp.call("Profiler.stop")) as {
 		profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
 	};
+	// The bundle's source, so an anonymous function is named by the line it starts on.
+	await cdp.call("Debugger.enable");
+	const sources = new Map<string, string[]>();
+	for (const id of new Set(profile.nodes.map((n) => n.callFrame.scriptId))) {
+		if (!id || id === "0") continue;
+		const r = await cdp.call("Debugger.getScriptSource", { scriptId: id });
+		if (typeof r?.scriptSource === "string") sources.set(id, r.scriptSource.split("\n"));
+	}
 	cdp.close();
 	await cleanup();
 
 	const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+	const parentOf = new Map<number, number>();
+	for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+	const keyOf = (f: ProfileNode["callFrame"]) => {
+		const file = f.url.split("/").slice(-2).join("/");
+		const name =
+			f.functionName || `(anonymous: ${sources.get(f.scriptId)?.[f.lineNumber]?.trim().slice(0, 60) ?? "?"})`;
+		return `${name} ${file}:${f.lineNumber + 1}`;
+	};
 	const self = new Map<string, number>();
+	/** Time with the function anywhere on the stack (once per sample, however deep the recursion). */
+	const inclusive = new Map<string, number>();
 	let total = 0;
 	profile.samples.forEach((id, i) => {
 		const dt = profile.timeDeltas[i] ?? 0;
 		total += dt;
-		const n = byId.get(id)!;
-		const f = n.callFrame;
-		const file = f.url.split("/").slice(-2).join("/");
-		const key = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}`;
+		const key = keyOf(byId.get(id)!.callFrame);
 		self.set(key, (self.get(key) ?? 0) + dt);
+		const seen = new Set<string>();
+		for (let n: number | undefined = id; n !== undefined; n = parentOf.get(n)) {
+			const f = byId.get(n)!.callFrame;
+			if (f.functionName.startsWith("(") || !f.url) continue;
+			const k = keyOf(f);
+			if (!seen.has(k)) inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
+			seen.add(k);
+		}
 	});
 	console.log(JSON.stringify(result, null, 1).slice(0, 1500));
 	// Pauses: the longest unbroken runs of one kind of sample (a major GC shows up here).
@@ -196,6 +219,10 @@ async function main() {
 	console.log(`longest busy runs: ${longest.map((r) => `${r.what} ${round(r.ms, 1)} ms`).join(", ")}`);
 	console.log(`\nprofile: ${round(total / 1000, 0)} ms sampled; self time, top 30:`);
 	for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+		console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+	}
+	console.log("\ninclusive time (the function or anything it called), top 30:");
+	for (const [k, v] of [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
 		console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
 	}
 	await stop(child);
