@@ -115,16 +115,22 @@ export async function waitHealthy(url: string, child: ChildProcess, timeoutMs: n
 	throw new Error(`${url} not healthy after ${timeoutMs} ms; see ${logFile}`);
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the parenthesised command name (which may contain
+ * spaces): [0] state, [1] ppid, … [11] utime, [12] stime (clock ticks).
+ */
+const statFields = (pid: number | string) => {
+	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+	return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+};
+
 /** PIDs of `root` and all its descendants, from /proc. */
 export function processTree(root: number): number[] {
 	const parentOf = new Map<number, number>();
 	for (const name of readdirSync("/proc")) {
 		if (!/^\d+$/.test(name)) continue;
 		try {
-			const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-			// Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-			const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-			parentOf.set(Number(name), ppid);
+			parentOf.set(Number(name), Number(statFields(name)[1]));
 		} catch {
 			// Exited while we looked.
 		}
@@ -169,9 +175,7 @@ export function treeIo(root: number): { syscw: number; wchar: number; diskBytes:
 			syscw += Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0);
 			wchar += Number(/wchar:\s+(\d+)/.exec(io)?.[1] ?? 0);
 			diskBytes += Number(/^write_bytes:\s+(\d+)/m.exec(io)?.[1] ?? 0);
-			// Fields after the parenthesised name: utime and stime are the 12th and 13th.
-			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			const fields = statFields(pid);
 			cpuTicks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
 		} catch {
 			// Exited.

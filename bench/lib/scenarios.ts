@@ -124,7 +124,7 @@ export interface RateResult {
 	errors: string[];
 	generatorCpuPct: number;
 	/** Filled in by the caller from /proc: the server's writes over the window, per message sent. */
-	serverWritesPerMsg?: { syscalls: number; diskBytes: number; cpuUs?: number };
+	serverWritesPerMsg?: { syscalls: number; diskBytes: number };
 }
 
 /** Open loop: `rate` messages/s spread evenly over the conversations, whatever the acks do. */
